@@ -1,0 +1,10 @@
+import type { Command } from 'commander';
+
+export function registerInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('(not yet implemented)')
+    .action(() => {
+      program.outputHelp();
+    });
+}

@@ -1,0 +1,10 @@
+/**
+ * Public API of Tessera's pure placement and quota engine. Adapters (extender, agent,
+ * simulator) import from here only, never from core's internal modules.
+ */
+export * from './units.js';
+export * from './model.js';
+export * from './request.js';
+export * from './decision.js';
+export * from './errors.js';
+export * from './annotations.js';
