@@ -8,3 +8,4 @@ export * from './request.js';
 export * from './decision.js';
 export * from './errors.js';
 export * from './annotations.js';
+export * from './fragmentation.js';

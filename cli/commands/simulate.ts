@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { registerQuotaSimulation } from './simulate-quota.js';
 
 export function registerSimulate(program: Command): void {
-  program
+  const simulate = program
     .command('simulate')
     .description('(not yet implemented)')
     .action(() => {
-      program.outputHelp();
+      simulate.outputHelp();
     });
+  registerQuotaSimulation(simulate);
 }

@@ -1,0 +1,101 @@
+/**
+ * GPU fragmentation in the sense of FGD (Weng et al., ATC'23; definitions restated in
+ * shared/BENCHMARKS.md §2.2). Used both as a scoring term and as the benchmark metric.
+ *
+ * All amounts are milli-devices. Memory is not considered, as in FGD.
+ */
+
+/** One kind of pod in the workload mix. */
+export interface TaskClass {
+  readonly cpuMilli: number;
+  /** Devices per pod (openb `num_gpu`); 0 for CPU-only pods. */
+  readonly deviceCount: number;
+  /** Compute per device in milli-devices (openb `gpu_milli`); 1000 = whole device; 0 for CPU-only. */
+  readonly computeMilli: number;
+  /** Allowed device models (openb `gpu_spec`); undefined or empty = any model. */
+  readonly models?: readonly string[];
+  /** Probability p_m of this class in the mix; the weights of a mix sum to 1. */
+  readonly weight: number;
+}
+
+/** What fragmentation needs to know about a node: its free CPU and per-device free compute. */
+export interface NodeFreeState {
+  readonly cpuMilli: number;
+  /** Free compute of every healthy device, milli-devices. */
+  readonly deviceFreeMilli: readonly number[];
+  /** Device model of the node (openb nodes are homogeneous). */
+  readonly model: string;
+}
+
+function idleMilli(node: NodeFreeState): number {
+  let sum = 0;
+  for (const f of node.deviceFreeMilli) sum += f;
+  return sum;
+}
+
+/** True when `model` is acceptable to the task (exact, case-insensitive match against its list). */
+export function modelAllowed(task: Pick<TaskClass, 'models'>, model: string): boolean {
+  if (task.models === undefined || task.models.length === 0) return true;
+  const m = model.toLowerCase();
+  return task.models.some((allowed) => allowed.toLowerCase() === m);
+}
+
+/**
+ * F_n(m): the free compute of node n that task m could not use.
+ * - CPU-only task, disallowed model, or a task that does not fit: all idle compute.
+ * - A task that fits: the free compute of devices with less free than the task needs per device.
+ */
+export function taskFragmentation(node: NodeFreeState, task: TaskClass): number {
+  const idle = idleMilli(node);
+  if (task.deviceCount === 0 || task.computeMilli === 0) return idle;
+  if (!modelAllowed(task, node.model)) return idle;
+  if (node.cpuMilli < task.cpuMilli) return idle;
+  let usable = 0;
+  let stranded = 0;
+  for (const free of node.deviceFreeMilli) {
+    if (free >= task.computeMilli) usable += 1;
+    else stranded += free;
+  }
+  if (usable < task.deviceCount) return idle;
+  return stranded;
+}
+
+/** F_n(M) = Σ_m p_m · F_n(m). */
+export function nodeFragmentation(node: NodeFreeState, mix: readonly TaskClass[]): number {
+  let sum = 0;
+  for (const task of mix) sum += task.weight * taskFragmentation(node, task);
+  return sum;
+}
+
+/** The shape of a pod for grouping into task classes (weight is computed). */
+export type TaskShape = Omit<TaskClass, 'weight'>;
+
+function shapeKey(s: TaskShape): string {
+  const models = s.models === undefined ? '' : [...s.models].sort().join('|');
+  return `${s.cpuMilli}/${s.deviceCount}/${s.computeMilli}/${models}`;
+}
+
+/**
+ * The "typical pods" of a workload (FGD `GetTypicalPods`): group pods by shape, sort the
+ * shapes by frequency (ties: by first appearance), keep the most frequent ones until they
+ * cover at least `coverage` of all pods, and renormalise their frequencies to sum to 1.
+ */
+export function typicalTaskClasses(pods: readonly TaskShape[], coverage = 0.95): TaskClass[] {
+  if (pods.length === 0) return [];
+  const groups = new Map<string, { shape: TaskShape; count: number; first: number }>();
+  pods.forEach((shape, i) => {
+    const key = shapeKey(shape);
+    const g = groups.get(key);
+    if (g) g.count += 1;
+    else groups.set(key, { shape, count: 1, first: i });
+  });
+  const sorted = [...groups.values()].sort((a, b) => b.count - a.count || a.first - b.first);
+  const kept: { shape: TaskShape; count: number }[] = [];
+  let covered = 0;
+  for (const g of sorted) {
+    if (covered / pods.length >= coverage) break;
+    kept.push(g);
+    covered += g.count;
+  }
+  return kept.map(({ shape, count }) => ({ ...shape, weight: count / covered }));
+}
