@@ -3,6 +3,7 @@
  * per-attempt samples of arrived / allocated GPU milli and cluster fragmentation, then the
  * discretisation onto integer "arrived %" points 0…130.
  */
+import { nodeFragmentation, type NodeFreeState, type TaskClass } from '../../core/index.js';
 
 /** One sample, logged after every pod attempt (scheduled or failed). */
 export interface Sample {
@@ -91,4 +92,11 @@ export function atReportPoints(curve: readonly (number | null)[]): Record<string
     out[String(x)] = v === undefined || v === null ? null : Math.round(v * 1000) / 1000;
   }
   return out;
+}
+
+/** Cluster fragmentation F = Σ_n F_n(M), milli (BENCHMARKS.md §2.2). */
+export function clusterFragmentation(nodes: readonly NodeFreeState[], mix: readonly TaskClass[]): number {
+  let sum = 0;
+  for (const n of nodes) sum += nodeFragmentation(n, mix);
+  return sum;
 }
