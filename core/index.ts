@@ -9,3 +9,4 @@ export * from './decision.js';
 export * from './errors.js';
 export * from './annotations.js';
 export * from './fragmentation.js';
+export * from './quota/index.js';
