@@ -1,0 +1,189 @@
+/**
+ * The device plugin's answers: device lists, preferred allocations and Allocate, for
+ * every resource the node offers. Shared by all plugin endpoints of the node; holds the
+ * ledger of served decision containers and the local checkpoint.
+ */
+import type { Logger } from 'pino';
+import { POD_ALLOCATED, type Device, type DeviceShare, type Topology, type Vendor } from '../../core/index.js';
+import { AllocationLedger, allocatedAnnotation, type PendingContainer, type ServedRecord } from './allocation-ledger.js';
+import type { Checkpoint } from './checkpoint.js';
+import { buildContainerResponse } from './container-response.js';
+import { PluginError } from './errors.js';
+import type { PodSource } from './pod-source.js';
+import { steerToDecision, topologyPreferred } from './preferred.js';
+import { HEALTHY, UNHEALTHY, type PbAllocateRequest, type PbAllocateResponse, type PbDevice, type PbPreferredAllocationRequest, type PbPreferredAllocationResponse } from './proto.js';
+import { advertisedIds, physicalIdOf, type AdvertisedResource } from './resources.js';
+
+export interface NodeDevices {
+  readonly vendor: Vendor;
+  readonly devices: readonly Device[];
+  readonly topology: Topology;
+}
+
+export interface AllocationServiceOptions {
+  readonly nodeName: string;
+  readonly pods: PodSource;
+  readonly checkpoint: Checkpoint;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+}
+
+export type AllocateOutcome = 'decision' | 'fallback';
+
+export class AllocationService {
+  readonly ledger: AllocationLedger;
+  private node: NodeDevices = { vendor: 'nvidia', devices: [], topology: { kind: 'none' } };
+  private byId = new Map<string, { device: Device; position: number }>();
+  /** Counts of Allocate answers by outcome, for metrics. */
+  readonly counts = { decision: 0, fallback: 0, rejected: 0 };
+  private readonly badDecisionLogged = new Set<string>();
+
+  constructor(private readonly opts: AllocationServiceOptions) {
+    this.ledger = new AllocationLedger({
+      nodeName: opts.nodeName,
+      pods: opts.pods,
+      onBadDecision: (pod, error) => {
+        if (this.badDecisionLogged.has(pod.uid)) return;
+        this.badDecisionLogged.add(pod.uid);
+        opts.log.warn({ pod: `${pod.namespace}/${pod.name}`, error }, 'ignoring malformed decision annotation');
+      },
+    });
+  }
+
+  setDevices(node: NodeDevices): void {
+    this.node = node;
+    this.byId = new Map(node.devices.map((device, position) => [device.id, { device, position }]));
+  }
+
+  podsList(): ReturnType<PodSource['list']> {
+    return this.opts.pods.list();
+  }
+
+  devices(): NodeDevices {
+    return this.node;
+  }
+
+  /** The ListAndWatch list for one resource: every advertised id with its health. */
+  listDevices(resource: AdvertisedResource): PbDevice[] {
+    const out: PbDevice[] = [];
+    for (const d of this.node.devices) {
+      const health = d.health === 'healthy' ? HEALTHY : UNHEALTHY;
+      const topology = d.numa === null ? null : { nodes: [{ ID: d.numa }] };
+      for (const id of advertisedIds(resource, d.id)) out.push({ ID: id, health, topology });
+    }
+    return out;
+  }
+
+  preferred(resource: AdvertisedResource, req: PbPreferredAllocationRequest): PbPreferredAllocationResponse {
+    const pending = this.ledger.pending(resource.resourceName);
+    const container_responses = req.container_requests.map((c) => {
+      const input = { available: c.available_deviceIDs, mustInclude: c.must_include_deviceIDs, size: c.allocation_size };
+      const steered = steerToDecision(pending, input);
+      if (steered !== null) return { deviceIDs: steered };
+      return {
+        deviceIDs: topologyPreferred(
+          { topology: this.node.topology, positionOf: (id) => this.byId.get(id)?.position },
+          input,
+        ),
+      };
+    });
+    return { container_responses };
+  }
+
+  /** Allocate: each container gets its decision (matched by device set), else the kubelet's ids. */
+  async allocate(resource: AdvertisedResource, req: PbAllocateRequest): Promise<PbAllocateResponse> {
+    const served: ServedRecord[] = [];
+    for (const c of req.container_requests) {
+      if (c.devices_ids.length === 0) {
+        this.counts.rejected++;
+        throw new PluginError('DP_ERR_BAD_REQUEST', `Allocate ${resource.resourceName}: container request without device ids`);
+      }
+      for (const id of c.devices_ids) {
+        if (!this.byId.has(physicalIdOf(id))) {
+          this.counts.rejected++;
+          throw new PluginError('DP_ERR_UNKNOWN_DEVICE', `Allocate ${resource.resourceName}: unknown device id ${JSON.stringify(id)}; expected one of the advertised ids`);
+        }
+      }
+    }
+    const container_responses = req.container_requests.map((c) => {
+      const ids = c.devices_ids;
+      const match = this.matchDecision(resource.resourceName, ids);
+      if (match === null) {
+        this.counts.fallback++;
+        const devices = this.wholeDevices(ids);
+        this.opts.log.info({ resource: resource.resourceName, ids }, 'no pending decision matches; serving the kubelet choice as whole devices');
+        return buildContainerResponse({ vendor: this.node.vendor, isolation: 'exclusive', devices, ...(resource.vnpuTemplate ? { vnpuTemplate: resource.vnpuTemplate } : {}) });
+      }
+      this.counts.decision++;
+      const rec: ServedRecord = {
+        podUid: match.pod.uid,
+        namespace: match.pod.namespace,
+        name: match.pod.name,
+        container: match.container.name,
+        containerIndex: match.container.index,
+        resource: resource.resourceName,
+        kubeletIds: [...ids],
+        devices: match.container.devices.map((d) => d.id),
+        atMs: this.opts.nowMs(),
+      };
+      // Marked served in the same synchronous turn as the match: no other Allocate can take it.
+      this.ledger.record(rec);
+      served.push(rec);
+      this.opts.log.debug({ pod: `${rec.namespace}/${rec.name}`, container: rec.container, devices: rec.devices }, 'allocated by decision');
+      return buildContainerResponse({
+        vendor: this.node.vendor,
+        isolation: match.decision.isolation,
+        devices: match.container.devices,
+        podUid: match.pod.uid,
+        ...(resource.vnpuTemplate ? { vnpuTemplate: resource.vnpuTemplate } : {}),
+      });
+    });
+    if (served.length > 0) {
+      await this.opts.checkpoint.save(() => this.ledger.records());
+      for (const uid of new Set(served.map((r) => r.podUid))) this.markPod(uid);
+    }
+    return { container_responses };
+  }
+
+  /** Oldest unserved decision container whose resource, count and device set equal the request's. */
+  private matchDecision(resource: string, ids: readonly string[]): PendingContainer | null {
+    const phys = [...new Set(ids.map(physicalIdOf))].sort();
+    for (const p of this.ledger.pending(resource)) {
+      const want = p.container.devices.map((d) => d.id).sort();
+      if (want.length !== ids.length || want.length !== phys.length) continue;
+      if (want.every((id, i) => id === phys[i])) return p;
+    }
+    return null;
+  }
+
+  private wholeDevices(ids: readonly string[]): DeviceShare[] {
+    const out: DeviceShare[] = [];
+    for (const phys of new Set(ids.map(physicalIdOf))) {
+      const hit = this.byId.get(phys);
+      if (hit === undefined) continue;
+      out.push({ id: phys, index: hit.device.index, memoryMiB: hit.device.memoryMiB, computeMilli: 1000, exclusive: true });
+    }
+    return out;
+  }
+
+  /** Write the pod's `tessera.io/allocated` annotation (best effort, logged on failure). */
+  private markPod(uid: string): void {
+    const recs = this.ledger.recordsOf(uid);
+    const first = recs[0];
+    if (first === undefined) return;
+    const ref = { uid, namespace: first.namespace, name: first.name };
+    this.opts.pods.annotate(ref, POD_ALLOCATED, allocatedAnnotation(recs)).catch((err: unknown) => {
+      this.opts.log.warn({ err, pod: `${ref.namespace}/${ref.name}` }, 'could not annotate pod as allocated');
+    });
+  }
+
+  /** Load checkpoint entries into the ledger (agent restart). */
+  restore(entries: readonly ServedRecord[]): void {
+    for (const e of entries) this.ledger.record(e);
+  }
+
+  /** Persist the ledger now (after reconcile/prune). */
+  persist(): Promise<void> {
+    return this.opts.checkpoint.save(() => this.ledger.records());
+  }
+}
