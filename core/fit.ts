@@ -1,0 +1,401 @@
+/**
+ * Fit one pod on one node: resource checks, device choice, and a structured "does not fit"
+ * value when it cannot. Pure reads of the ledger; nothing is reserved here.
+ */
+import type { ContainerRequest, PodRequest } from './request.js';
+import type { FitOptions, Ledger, NodeView } from './ledger.js';
+import { percentOfMiB } from './units.js';
+import {
+  ASCEND_RING_COUNTS,
+  bestConnectedSet,
+  hasRingRules,
+  lowestBits,
+  maskToPositions,
+  pickRingSet,
+  popcount,
+} from './device-select.js';
+import { cachedNodeFragmentation, type FragCache } from './frag-cache.js';
+import { RequestError } from './errors.js';
+
+export type UnfitResource =
+  | 'node'
+  | 'cpu'
+  | 'memory'
+  | 'accelerator-model'
+  | 'devices'
+  | 'device-count'
+  | 'device-memory'
+  | 'device-compute'
+  | 'topology';
+
+export type UnfitUnit = 'milli-cpu' | 'MiB' | 'devices' | 'milli-device';
+
+/** Why a pod does not fit a node, as data; `explainUnfit` turns it into text. */
+export interface Unfit {
+  readonly node: string;
+  readonly resource: UnfitResource;
+  /** Container name, for accelerator reasons. */
+  readonly container?: string;
+  readonly requested: number;
+  readonly free: number;
+  readonly used: number;
+  readonly capacity: number;
+  readonly unit: UnfitUnit;
+  /** True when even an empty node of this kind could not fit it (extender: FailedAndUnresolvable). */
+  readonly unresolvable: boolean;
+}
+
+/** Devices chosen for one container (positions are indexes into `Node.devices`). */
+export interface ContainerChoice {
+  /** Position of the container request in `pod.containers`. */
+  readonly request: number;
+  readonly positions: readonly number[];
+  readonly memoryMiB: readonly number[];
+  readonly computeMilli: readonly number[];
+  readonly exclusive: boolean;
+}
+
+export interface NodeFit {
+  readonly nodeIndex: number;
+  readonly containers: readonly ContainerChoice[];
+}
+
+export type FitResult = { readonly ok: true; readonly fit: NodeFit } | { readonly ok: false; readonly unfit: Unfit };
+
+/** What a share needs on each candidate device. */
+export interface ShareNeed {
+  readonly computeMilli: number;
+  /** Memory needed on each device position (percent requests differ by device). */
+  readonly memoryMiB: ArrayLike<number>;
+}
+
+export interface SharePickContext {
+  readonly ledger: Ledger;
+  /** Node CPU free after the pod is placed. */
+  readonly cpuFreeAfterMilli: number;
+  /** Compute this pod has already taken on this node in the current fit, per position. */
+  readonly pendingCompute: Float64Array;
+  readonly fragCache?: FragCache;
+  readonly random?: () => number;
+}
+
+/** Picks one device position for one share from `candidates` (never empty). */
+export type SharePicker = (
+  view: NodeView,
+  candidates: readonly number[],
+  need: ShareNeed,
+  ctx: SharePickContext,
+) => number;
+
+/** Picks `count` positions for a whole request from `freeMask`; returns a mask or -1. */
+export type WholeSetPicker = (view: NodeView, freeMask: number, count: number) => number;
+
+export interface PlacementOptions extends FitOptions {
+  /** Fragmentation memo (carries the workload mix) for the default share picker and the FGD term. */
+  readonly fragCache?: FragCache;
+  readonly pickShareDevice?: SharePicker;
+  readonly pickWholeSet?: WholeSetPicker;
+  /** Randomness for random policies (core has no randomness of its own). */
+  readonly random?: () => number;
+}
+
+/** A container request with its model filter compiled against the ledger's models. */
+export interface CompiledContainer {
+  readonly request: number;
+  readonly req: ContainerRequest;
+  readonly whole: boolean;
+  readonly count: number;
+  /** Per interned model id: 1 when this container may use it. */
+  readonly modelOk: Uint8Array;
+  readonly memoryMiB: number | undefined;
+  readonly memoryPercent: number | undefined;
+  readonly computeMilli: number;
+}
+
+export interface CompiledPod {
+  readonly pod: PodRequest;
+  readonly containers: readonly CompiledContainer[];
+}
+
+function matches(model: string, patterns: readonly string[] | undefined): boolean {
+  if (patterns === undefined) return false;
+  const m = model.toLowerCase();
+  return patterns.some((p) => m.includes(p.toLowerCase()));
+}
+
+/** Validate and compile a pod's accelerator requests; throws RequestError on nonsense. */
+export function compilePod(ledger: Ledger, pod: PodRequest): CompiledPod {
+  const containers = pod.containers.map((req, request): CompiledContainer => {
+    const a = req.accel;
+    if (!Number.isInteger(a.count) || a.count < 1) {
+      throw new RequestError(`pod ${pod.namespace}/${pod.name} container ${req.name}: count must be an integer ≥ 1, got ${a.count}`);
+    }
+    const modelOk = new Uint8Array(ledger.modelCount);
+    for (let id = 0; id < ledger.modelCount; id++) {
+      const name = ledger.modelName(id);
+      if (ledger.modelVendor(id) !== a.vendor) continue;
+      if (a.allow !== undefined && a.allow.length > 0 && !matches(name, a.allow)) continue;
+      if (matches(name, a.deny)) continue;
+      modelOk[id] = 1;
+    }
+    if (a.kind === 'whole') {
+      return { request, req, whole: true, count: a.count, modelOk, memoryMiB: undefined, memoryPercent: undefined, computeMilli: 0 };
+    }
+    const bad = (v: number | undefined, max: number): boolean => v !== undefined && (!Number.isFinite(v) || v < 0 || v > max);
+    if (bad(a.memoryMiB, Number.MAX_SAFE_INTEGER) || bad(a.memoryPercent, 100) || bad(a.computeMilli, Number.MAX_SAFE_INTEGER)) {
+      throw new RequestError(
+        `pod ${pod.namespace}/${pod.name} container ${req.name}: share sizes must be ≥ 0 (memoryPercent ≤ 100), got memoryMiB=${a.memoryMiB} memoryPercent=${a.memoryPercent} computeMilli=${a.computeMilli}`,
+      );
+    }
+    return {
+      request,
+      req,
+      whole: false,
+      count: a.count,
+      modelOk,
+      memoryMiB: a.memoryMiB,
+      memoryPercent: a.memoryMiB === undefined ? a.memoryPercent : undefined,
+      computeMilli: a.computeMilli ?? 0,
+    };
+  });
+  return { pod, containers };
+}
+
+const pendingScratch = { buf: new Float64Array(32) };
+const needScratch = new Float64Array(32);
+const candScratch: number[] = [];
+
+/** Fit a compiled pod onto node `nodeIndex`. */
+export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, options: PlacementOptions = {}): FitResult {
+  const s = ledger.view(nodeIndex);
+  const node = s.node;
+  const pod = cp.pod;
+  const cpuFree = node.cpuMilli - s.cpuUsedMilli;
+  if (pod.cpuMilli > cpuFree) {
+    return unfit(node.name, 'cpu', undefined, pod.cpuMilli, cpuFree, s.cpuUsedMilli, node.cpuMilli, 'milli-cpu');
+  }
+  const memFree = node.memoryMiB - s.memoryUsedMiB;
+  if (pod.memoryMiB > memFree) {
+    return unfit(node.name, 'memory', undefined, pod.memoryMiB, memFree, s.memoryUsedMiB, node.memoryMiB, 'MiB');
+  }
+  if (cp.containers.length === 0) return { ok: true, fit: { nodeIndex, containers: [] } };
+  const n = s.deviceCount;
+  const overcommit = options.computeOvercommit ?? 1;
+  const pending = pendingScratch.buf;
+  pending.fill(0, 0, n);
+  let taken = 0;
+  const choices: ContainerChoice[] = [];
+  for (const c of cp.containers) {
+    const name = c.req.name;
+    let matching = 0;
+    let eligible = 0;
+    for (let i = 0; i < n; i++) {
+      if (c.modelOk[s.devModel[i] as number] !== 1) continue;
+      matching++;
+      if (s.devHealthy[i] === 1 && (taken & (1 << i)) === 0) eligible |= 1 << i;
+    }
+    if (matching === 0) return unfit(node.name, 'accelerator-model', name, c.count, 0, 0, 0, 'devices');
+    if (c.count > matching) return unfit(node.name, 'device-count', name, c.count, popcount(eligible), 0, matching, 'devices');
+    if (c.whole) {
+      const r = fitWhole(s, c, eligible, matching, options);
+      if (!r.ok) return r;
+      taken |= r.mask;
+      const positions = maskToPositions(r.mask);
+      choices.push({
+        request: c.request,
+        positions,
+        memoryMiB: positions.map((p) => node.devices[p]?.memoryMiB ?? 0),
+        computeMilli: positions.map((p) => node.devices[p]?.computeMilli ?? 0),
+        exclusive: true,
+      });
+      for (const p of positions) pending[p] = node.devices[p]?.computeMilli ?? 0;
+      continue;
+    }
+    // shares: candidates by memory and compute
+    let memOk = 0;
+    let cand = 0;
+    let maxMemFree = 0;
+    let maxComputeFree = 0;
+    let memCap = 0;
+    let computeCap = 0;
+    let anyMemCap = false;
+    let anyComputeCap = false;
+    for (let i = 0; i < n; i++) {
+      if (c.modelOk[s.devModel[i] as number] !== 1) continue;
+      const dev = node.devices[i];
+      if (dev === undefined) continue;
+      const needMem = c.memoryMiB ?? (c.memoryPercent === undefined ? 0 : percentOfMiB(dev.memoryMiB, c.memoryPercent));
+      needScratch[i] = needMem;
+      const limit = dev.computeMilli * overcommit;
+      if (needMem <= dev.memoryMiB) anyMemCap = true;
+      if (c.computeMilli <= limit) anyComputeCap = true;
+      memCap = Math.max(memCap, dev.memoryMiB);
+      computeCap = Math.max(computeCap, limit);
+      if ((eligible & (1 << i)) === 0 || s.devExclusive[i] === 1) continue;
+      const mf = dev.memoryMiB - (s.devMemUsed[i] as number);
+      const cf = limit - (s.devComputeUsed[i] as number);
+      if (mf > maxMemFree) maxMemFree = mf;
+      if (cf > maxComputeFree) maxComputeFree = cf;
+      if (mf < needMem) continue;
+      memOk |= 1 << i;
+      if (cf < c.computeMilli) continue;
+      cand |= 1 << i;
+    }
+    const needMemShown = c.memoryMiB ?? (c.memoryPercent === undefined ? 0 : percentOfMiB(memCap, c.memoryPercent));
+    if (!anyMemCap) return unfit(node.name, 'device-memory', name, needMemShown, maxMemFree, 0, memCap, 'MiB', true);
+    if (!anyComputeCap) return unfit(node.name, 'device-compute', name, c.computeMilli, maxComputeFree, 0, computeCap, 'milli-device', true);
+    const nCand = popcount(cand);
+    if (nCand < c.count) {
+      if (popcount(memOk) < c.count) {
+        return unfit(node.name, 'device-memory', name, needMemShown, maxMemFree, memCap - maxMemFree, memCap, 'MiB');
+      }
+      return unfit(node.name, 'device-compute', name, c.computeMilli, maxComputeFree, computeCap - maxComputeFree, computeCap, 'milli-device');
+    }
+    const picker = options.pickShareDevice ?? pickLeastFragmentation;
+    const positions: number[] = [];
+    const mems: number[] = [];
+    const comps: number[] = [];
+    const ctx: SharePickContext = {
+      ledger,
+      cpuFreeAfterMilli: cpuFree - pod.cpuMilli,
+      pendingCompute: pending,
+      ...(options.fragCache === undefined ? {} : { fragCache: options.fragCache }),
+      ...(options.random === undefined ? {} : { random: options.random }),
+    };
+    for (let k = 0; k < c.count; k++) {
+      candScratch.length = 0;
+      for (let i = 0; i < n; i++) if ((cand & (1 << i)) !== 0) candScratch.push(i);
+      const p = picker(s, candScratch, { computeMilli: c.computeMilli, memoryMiB: needScratch }, ctx);
+      if ((cand & (1 << p)) === 0) throw new RequestError(`share picker returned position ${p}, not a candidate`);
+      cand &= ~(1 << p);
+      taken |= 1 << p;
+      pending[p] = (pending[p] as number) + c.computeMilli;
+      positions.push(p);
+      mems.push(needScratch[p] as number);
+      comps.push(c.computeMilli);
+    }
+    choices.push({ request: c.request, positions, memoryMiB: mems, computeMilli: comps, exclusive: false });
+  }
+  return { ok: true, fit: { nodeIndex, containers: choices } };
+}
+
+function fitWhole(
+  s: NodeView,
+  c: CompiledContainer,
+  eligible: number,
+  matching: number,
+  options: PlacementOptions,
+): { ok: true; mask: number } | { ok: false; unfit: Unfit } {
+  const node = s.node;
+  const name = c.req.name;
+  const rings = hasRingRules(node);
+  if ((rings && !ASCEND_RING_COUNTS.includes(c.count)) || (options.validWholeCount !== undefined && !options.validWholeCount(node, c.count))) {
+    return unfit(node.name, 'device-count', name, c.count, 0, 0, matching, 'devices', true);
+  }
+  let free = 0;
+  for (let i = 0; i < s.deviceCount; i++) {
+    if ((eligible & (1 << i)) === 0) continue;
+    if (s.devExclusive[i] === 1 || (s.devShares[i] as number) > 0 || (s.devMemUsed[i] as number) > 0 || (s.devComputeUsed[i] as number) > 0) continue;
+    free |= 1 << i;
+  }
+  const nFree = popcount(free);
+  if (nFree < c.count) {
+    return unfit(node.name, 'devices', name, c.count, nFree, matching - nFree, matching, 'devices');
+  }
+  let mask: number;
+  if (options.pickWholeSet !== undefined) mask = options.pickWholeSet(s, free, c.count);
+  else mask = defaultWholeSet(s, free, c.count);
+  if (mask < 0 || popcount(mask) !== c.count || (mask & ~free) !== 0) {
+    return unfit(node.name, 'topology', name, c.count, nFree, matching - nFree, matching, 'devices');
+  }
+  return { ok: true, mask };
+}
+
+/** The engine's whole-set choice (interconnect-aware; Ascend ring rules). */
+export function defaultWholeSet(s: NodeView, free: number, count: number): number {
+  const topo = s.node.topology;
+  switch (topo.kind) {
+    case 'none':
+      return lowestBits(free, count);
+    case 'hccs':
+      if (!topo.fullMesh) return pickRingSet(topo.groups, free, count);
+      return lowestBits(free, count);
+    case 'nvlink': {
+      if (count <= 1 && count === popcount(free)) return free;
+      const key = free * 32 + count;
+      const cache = (s as unknown as { setCache: Map<number, number> }).setCache;
+      const hit = cache.get(key);
+      if (hit !== undefined) return hit;
+      const mask = bestConnectedSet(s.pair, s.deviceCount, free, count);
+      cache.set(key, mask);
+      return mask;
+    }
+  }
+}
+
+const freeScratch = new Float64Array(32);
+
+/**
+ * Default share picker: the device that leaves the node least fragmented (FGD, when a
+ * fragmentation cache with a mix is given); ties, or no mix: best fit — least free compute
+ * left, then least free memory left, then the lowest position.
+ */
+export const pickLeastFragmentation: SharePicker = (view, candidates, need, ctx) => {
+  const n = view.deviceCount;
+  const node = view.node;
+  const useFrag = ctx.fragCache !== undefined && ctx.fragCache.mix.length > 0;
+  let best = candidates[0] as number;
+  let bestFrag = Infinity;
+  let bestCompute = Infinity;
+  let bestMem = Infinity;
+  for (const p of candidates) {
+    const dev = node.devices[p];
+    if (dev === undefined) continue;
+    let frag = 0;
+    if (useFrag) {
+      let k = 0;
+      for (let i = 0; i < n; i++) {
+        if (view.devHealthy[i] !== 1) continue;
+        const d = node.devices[i];
+        const cap = d === undefined ? 0 : d.computeMilli;
+        const used = view.devExclusive[i] === 1 ? cap : (view.devComputeUsed[i] as number);
+        freeScratch[k++] = cap - used - (ctx.pendingCompute[i] as number) - (i === p ? need.computeMilli : 0);
+      }
+      frag = cachedNodeFragmentation(ctx.fragCache as FragCache, dev.model, ctx.cpuFreeAfterMilli, freeScratch, k);
+    }
+    const computeLeft = dev.computeMilli - (view.devComputeUsed[p] as number) - (ctx.pendingCompute[p] as number) - need.computeMilli;
+    const memLeft = dev.memoryMiB - (view.devMemUsed[p] as number) - (need.memoryMiB[p] ?? 0);
+    if (
+      frag < bestFrag ||
+      (frag === bestFrag && (computeLeft < bestCompute || (computeLeft === bestCompute && memLeft < bestMem)))
+    ) {
+      best = p;
+      bestFrag = frag;
+      bestCompute = computeLeft;
+      bestMem = memLeft;
+    }
+  }
+  return best;
+};
+
+function unfit(
+  node: string,
+  resource: UnfitResource,
+  container: string | undefined,
+  requested: number,
+  free: number,
+  used: number,
+  capacity: number,
+  unit: UnfitUnit,
+  unresolvable?: boolean,
+): { ok: false; unfit: Unfit } {
+  const un =
+    unresolvable ??
+    (resource === 'cpu' || resource === 'memory'
+      ? requested > capacity
+      : resource === 'accelerator-model' || resource === 'device-count' || resource === 'node');
+  return {
+    ok: false,
+    unfit: { node, resource, ...(container === undefined ? {} : { container }), requested, free, used, capacity, unit, unresolvable: un },
+  };
+}

@@ -1,0 +1,107 @@
+/**
+ * Policies: a `NodeScorer` scores a feasible node for a pod (higher is better) and may bring
+ * its own device-pick strategy. The production policy `tessera` is a weighted sum of named
+ * terms (`core/terms/`); weights are configuration, validated by `loadPolicyConfig`.
+ * External policies (the simulator's baselines) implement `NodeScorer` directly and run
+ * through the same filter and ledger.
+ */
+import type { PodRequest } from './request.js';
+import type { NodeView } from './ledger.js';
+import type { NodeFit, SharePicker, WholeSetPicker } from './fit.js';
+import type { ScoreContext } from './score-context.js';
+import { ConfigError } from './errors.js';
+import { SCORE_TERMS, type ScoreTerm } from './terms/index.js';
+
+export interface NodeScorer {
+  readonly name: string;
+  /** Score of placing `pod` on the node as `fit` says; any finite number, higher is better. */
+  score(view: NodeView, pod: PodRequest, fit: NodeFit, ctx: ScoreContext): number;
+  /** Device choice for shares; default: least fragmentation, then best fit. */
+  readonly pickShareDevice?: SharePicker;
+  /** Device choice for whole requests; default: best interconnect / Ascend ring rules. */
+  readonly pickWholeSet?: WholeSetPicker;
+}
+
+export interface PolicyConfig {
+  readonly name: string;
+  /** Term name → weight (≥ 0). Names must be in the term table. */
+  readonly weights: Readonly<Record<string, number>>;
+}
+
+/** The production policy, used by the extender and by the simulator as `tessera`. */
+export const DEFAULT_POLICY: PolicyConfig = {
+  name: 'tessera',
+  weights: { fragmentation: 1, interconnect: 0.5, binpack: 0.05, priority: 0 },
+};
+
+/**
+ * Accept a policy config from untrusted data (YAML/JSON). Throws ConfigError naming the
+ * field: `policy.name`, `policy.weights`, `policy.weights.<term>`.
+ */
+export function loadPolicyConfig(raw: unknown, terms: Readonly<Record<string, ScoreTerm>> = SCORE_TERMS): PolicyConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new ConfigError('policy', `expected an object {name, weights}, got ${describe(raw)}`);
+  }
+  const r = raw as Record<string, unknown>;
+  for (const key of Object.keys(r)) {
+    if (key !== 'name' && key !== 'weights') throw new ConfigError(`policy.${key}`, 'unknown field; expected name or weights');
+  }
+  const name = r['name'] ?? 'tessera';
+  if (typeof name !== 'string' || name.length === 0) {
+    throw new ConfigError('policy.name', `expected a non-empty string, got ${describe(name)}`);
+  }
+  const w = r['weights'];
+  if (typeof w !== 'object' || w === null || Array.isArray(w)) {
+    throw new ConfigError('policy.weights', `expected an object of term name → number, got ${describe(w)}`);
+  }
+  const weights: Record<string, number> = {};
+  for (const [term, value] of Object.entries(w as Record<string, unknown>)) {
+    if (!Object.hasOwn(terms, term)) {
+      throw new ConfigError(`policy.weights.${term}`, `unknown score term; expected one of ${Object.keys(terms).join(', ')}`);
+    }
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new ConfigError(`policy.weights.${term}`, `expected a finite number ≥ 0, got ${describe(value)}`);
+    }
+    weights[term] = value;
+  }
+  return { name, weights };
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (typeof v === 'string') return `'${v}'`;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** Scorer for a weighted-sum policy: Σ weight × term, in [0, Σ weights]. */
+export function createPolicyScorer(
+  config: PolicyConfig = DEFAULT_POLICY,
+  terms: Readonly<Record<string, ScoreTerm>> = SCORE_TERMS,
+): NodeScorer {
+  const checked = loadPolicyConfig(config, terms);
+  const active: { fn: ScoreTerm; weight: number }[] = [];
+  for (const [name, weight] of Object.entries(checked.weights)) {
+    const fn = terms[name];
+    if (fn !== undefined && weight > 0) active.push({ fn, weight });
+  }
+  return {
+    name: checked.name,
+    score(view, pod, fit, ctx) {
+      let s = 0;
+      const input = { view, pod, fit, ctx };
+      for (const t of active) s += t.weight * t.fn(input);
+      return s;
+    },
+  };
+}
+
+/** Highest score a weighted-sum policy can give (Σ weights). */
+export function maxPolicyScore(config: PolicyConfig): number {
+  let s = 0;
+  for (const w of Object.values(config.weights)) s += w;
+  return s;
+}

@@ -1,0 +1,229 @@
+/**
+ * The scheduling API the adapters call: filter (feasible nodes with their device choice,
+ * and a structured reason for every other node), score, normalise to the extender's 0–10
+ * range, and `scheduleOne` (filter + score + pick + Decision) in one pass over the nodes.
+ */
+import type { AcceleratorRequest, IsolationMode, PodRequest } from './request.js';
+import type { ContainerAssignment, Decision, DeviceShare } from './decision.js';
+import type { Node } from './model.js';
+import type { Ledger, Placement } from './ledger.js';
+import { compilePod, fitNode, type CompiledPod, type NodeFit, type PlacementOptions, type Unfit } from './fit.js';
+import { createPolicyScorer, DEFAULT_POLICY, type NodeScorer } from './policy.js';
+import type { ScoreContext } from './score-context.js';
+
+export interface FilterResult {
+  readonly feasible: readonly NodeFit[];
+  readonly unfit: readonly Unfit[];
+}
+
+export interface NodeScore {
+  readonly node: string;
+  readonly nodeIndex: number;
+  readonly score: number;
+}
+
+export interface ScheduleOptions extends PlacementOptions {
+  /** Policy; default: the production policy (`DEFAULT_POLICY`). */
+  readonly scorer?: NodeScorer;
+  /** Node names to consider, in tie-break order; default: every node of the ledger in ledger order. */
+  readonly candidates?: readonly string[];
+}
+
+const defaultScorer = createPolicyScorer(DEFAULT_POLICY);
+
+function withScorerPicks(options: ScheduleOptions, scorer: NodeScorer): PlacementOptions {
+  if (scorer.pickShareDevice === undefined && scorer.pickWholeSet === undefined) return options;
+  return {
+    ...options,
+    ...(scorer.pickShareDevice === undefined ? {} : { pickShareDevice: scorer.pickShareDevice }),
+    ...(scorer.pickWholeSet === undefined ? {} : { pickWholeSet: scorer.pickWholeSet }),
+  };
+}
+
+function unknownNode(name: string): Unfit {
+  return { node: name, resource: 'node', requested: 0, free: 0, used: 0, capacity: 0, unit: 'devices', unresolvable: true };
+}
+
+/** Filter: every candidate node either fits (with its device choice) or gets a reason. */
+export function filterNodes(ledger: Ledger, pod: PodRequest, options: ScheduleOptions = {}): FilterResult {
+  const cp = compilePod(ledger, pod);
+  const opts = withScorerPicks(options, options.scorer ?? defaultScorer);
+  const feasible: NodeFit[] = [];
+  const unfit: Unfit[] = [];
+  const visit = (index: number): void => {
+    const r = fitNode(ledger, index, cp, opts);
+    if (r.ok) feasible.push(r.fit);
+    else unfit.push(r.unfit);
+  };
+  if (options.candidates === undefined) {
+    for (let i = 0; i < ledger.nodeCount; i++) visit(i);
+  } else {
+    for (const name of options.candidates) {
+      const i = ledger.indexOf(name);
+      if (i < 0) unfit.push(unknownNode(name));
+      else visit(i);
+    }
+  }
+  return { feasible, unfit };
+}
+
+function contextFor(ledger: Ledger, options: PlacementOptions): ScoreContext {
+  return { ledger, options, ...(options.fragCache === undefined ? {} : { fragCache: options.fragCache }) };
+}
+
+/** Score feasible fits with the policy (raw scores, higher is better). */
+export function scoreNodes(
+  ledger: Ledger,
+  pod: PodRequest,
+  fits: readonly NodeFit[],
+  options: ScheduleOptions = {},
+): NodeScore[] {
+  const scorer = options.scorer ?? defaultScorer;
+  const ctx = contextFor(ledger, options);
+  return fits.map((fit) => {
+    const view = ledger.view(fit.nodeIndex);
+    return { node: view.node.name, nodeIndex: fit.nodeIndex, score: scorer.score(view, pod, fit, ctx) };
+  });
+}
+
+/**
+ * Map raw scores to integers in [0, max] (extender: 0–10) by min–max scaling, rounding to
+ * the nearest integer. All-equal (or a single) score maps to `max`; non-finite scores to 0.
+ */
+export function normalizeScores(scores: readonly number[], max = 10): number[] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const s of scores) {
+    if (!Number.isFinite(s)) continue;
+    if (s < lo) lo = s;
+    if (s > hi) hi = s;
+  }
+  return scores.map((s) => {
+    if (!Number.isFinite(s)) return 0;
+    if (hi === lo) return max;
+    return Math.round(((s - lo) / (hi - lo)) * max);
+  });
+}
+
+export type ScheduleResult =
+  | {
+      readonly ok: true;
+      readonly node: string;
+      readonly fit: NodeFit;
+      readonly score: number;
+      readonly feasibleCount: number;
+      readonly decision: Decision;
+      readonly placement: Placement;
+    }
+  | { readonly ok: false; readonly unfit: readonly Unfit[] };
+
+/**
+ * Filter + score + pick the best node (ties: first in candidate order) + build the Decision.
+ * Nothing is reserved: call `ledger.reserve(pod.uid, result.placement)` to commit.
+ */
+export function scheduleOne(
+  ledger: Ledger,
+  pod: PodRequest,
+  decidedAtMs: number,
+  options: ScheduleOptions = {},
+): ScheduleResult {
+  const cp: CompiledPod = compilePod(ledger, pod);
+  const scorer = options.scorer ?? defaultScorer;
+  const opts = withScorerPicks(options, scorer);
+  const ctx = contextFor(ledger, opts);
+  let best: NodeFit | null = null;
+  let bestScore = -Infinity;
+  let feasibleCount = 0;
+  let unfit: Unfit[] | null = null;
+  const visit = (index: number): void => {
+    const r = fitNode(ledger, index, cp, opts);
+    if (!r.ok) {
+      if (feasibleCount === 0) (unfit ??= []).push(r.unfit);
+      return;
+    }
+    feasibleCount++;
+    const s = scorer.score(ledger.view(index), pod, r.fit, ctx);
+    if (s > bestScore || best === null) {
+      bestScore = s;
+      best = r.fit;
+    }
+  };
+  if (options.candidates === undefined) {
+    for (let i = 0; i < ledger.nodeCount; i++) visit(i);
+  } else {
+    for (const name of options.candidates) {
+      const i = ledger.indexOf(name);
+      if (i < 0) {
+        if (feasibleCount === 0) (unfit ??= []).push(unknownNode(name));
+      } else visit(i);
+    }
+  }
+  const chosen = best as NodeFit | null;
+  if (chosen === null) return { ok: false, unfit: unfit ?? [] };
+  const decision = buildDecision(ledger, pod, chosen, decidedAtMs);
+  return {
+    ok: true,
+    node: decision.node,
+    fit: chosen,
+    score: bestScore,
+    feasibleCount,
+    decision,
+    placement: placementFromDecision(decision, pod),
+  };
+}
+
+/** Kubernetes resource name a container's devices are counted under. */
+export function resourceName(accel: AcceleratorRequest, model: string): string {
+  if (accel.vendor === 'nvidia') return 'nvidia.com/gpu';
+  const family = /Ascend(\d+)/i.exec(model)?.[1] ?? '910';
+  const base = `huawei.com/Ascend${family}`;
+  return accel.kind === 'share' && accel.template !== undefined ? `${base}-${accel.template}` : base;
+}
+
+function defaultIsolation(pod: PodRequest): IsolationMode {
+  if (pod.isolation !== undefined) return pod.isolation;
+  const share = pod.containers.find((c) => c.accel.kind === 'share');
+  if (share === undefined) return 'exclusive';
+  return share.accel.vendor === 'ascend' ? 'vnpu' : 'hami-core';
+}
+
+/** The Decision for a pod placed as `fit` says. */
+export function buildDecision(ledger: Ledger, pod: PodRequest, fit: NodeFit, decidedAtMs: number): Decision {
+  const node: Node = ledger.view(fit.nodeIndex).node;
+  const containers: ContainerAssignment[] = fit.containers.map((c) => {
+    const req = pod.containers[c.request];
+    if (req === undefined) throw new Error(`fit names container ${c.request}, pod has ${pod.containers.length}`);
+    const devices: DeviceShare[] = c.positions.map((p, k) => {
+      const d = node.devices[p];
+      if (d === undefined) throw new Error(`fit names device position ${p} on ${node.name}`);
+      return { id: d.id, index: d.index, memoryMiB: c.memoryMiB[k] ?? 0, computeMilli: c.computeMilli[k] ?? 0, exclusive: c.exclusive };
+    });
+    return { name: req.name, index: req.index, resource: resourceName(req.accel, node.devices[c.positions[0] ?? 0]?.model ?? ''), devices };
+  });
+  return {
+    version: 1,
+    podUid: pod.uid,
+    namespace: pod.namespace,
+    name: pod.name,
+    node: node.name,
+    isolation: defaultIsolation(pod),
+    containers,
+    ...(pod.pool === undefined ? {} : { pool: pod.pool }),
+    ...(pod.queue === undefined ? {} : { queue: pod.queue }),
+    decidedAtMs,
+  };
+}
+
+/** What a decision holds on its node (for `Ledger.reserve`, also when rebuilding after a restart). */
+export function placementFromDecision(
+  decision: Decision,
+  pod: Pick<PodRequest, 'cpuMilli' | 'memoryMiB' | 'priority'>,
+): Placement {
+  return {
+    node: decision.node,
+    cpuMilli: pod.cpuMilli,
+    memoryMiB: pod.memoryMiB,
+    priority: pod.priority,
+    containers: decision.containers,
+  };
+}
