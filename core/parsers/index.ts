@@ -1,0 +1,15 @@
+/** Parsers for real GPU/NPU tool output and the builders that turn them into Node parts. */
+export { stripAnsi } from './text.js';
+export { parseNvidiaTopo, toLinkClass, expandCpuList, NVIDIA_TOPO_SOURCE } from './nvidia-topo.js';
+export type { NvidiaTopo, NvidiaTopoGpu } from './nvidia-topo.js';
+export { parseNvidiaSmiXml, NVIDIA_XML_SOURCE } from './nvidia-xml.js';
+export { parseNvidiaSmiCsv, NVIDIA_CSV_SOURCE } from './nvidia-csv.js';
+export type { NvidiaCsvOptions } from './nvidia-csv.js';
+export { nvidiaHealth } from './nvidia-gpu.js';
+export type { NvidiaGpu, NvidiaGpuList, NvidiaMigDevice, NvidiaHealthSignals } from './nvidia-gpu.js';
+export { parseNpuSmiInfo, ascendFamily, NPU_SMI_SOURCE } from './npu-smi.js';
+export type { AscendChip, NpuSmiInfo } from './npu-smi.js';
+export { parseNpuSmiTopo, hccsGroups, NPU_SMI_TOPO_SOURCE } from './npu-smi-topo.js';
+export type { NpuSmiTopo, AscendLinkClass } from './npu-smi-topo.js';
+export { buildNvidiaNode, buildNvidiaNodeFromText, buildAscendNode, buildAscendNodeFromText } from './build-node.js';
+export type { NodeDevices, NvidiaNodeInput, AscendNodeInput, NodeDevicesPart } from './build-node.js';
