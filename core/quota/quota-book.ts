@@ -210,22 +210,21 @@ export class QuotaBook {
     return A.excess(used.get(queue) ?? A.ZERO, q.guarantee);
   }
 
-  /** Idle capacity lent by others (and unassigned) that nobody borrows yet. */
+  /** Idle capacity lent by others (and unassigned) that nobody (this queue included) borrows yet. */
   availableFor(queue: string, used: UsedByQueue): Amount {
     const q = this.queues.get(queue);
     const group = q === undefined ? undefined : this.groups.get(groupKey(q.pool, q.model));
     if (q === undefined || group === undefined) return A.ZERO;
     let lendable = group.unassigned;
-    let borrowedByOthers = A.ZERO;
+    let borrowed = A.ZERO;
     for (const name of group.queues) {
-      if (name === queue) continue;
       const r = this.queues.get(name);
       if (r === undefined) continue;
       const u = used.get(name) ?? A.ZERO;
-      if (this.lends(r)) lendable = A.add(lendable, idle(r.guarantee, u));
-      borrowedByOthers = A.add(borrowedByOthers, A.excess(u, r.guarantee));
+      if (name !== queue && this.lends(r)) lendable = A.add(lendable, idle(r.guarantee, u));
+      borrowed = A.add(borrowed, A.excess(u, r.guarantee));
     }
-    return A.max(A.ZERO, subCapacity(lendable, borrowedByOthers));
+    return A.max(A.ZERO, subCapacity(lendable, borrowed));
   }
 
   figures(queue: string, used: UsedByQueue): QueueFigures {
