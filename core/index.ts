@@ -21,3 +21,4 @@ export * from './policy.js';
 export * from './schedule.js';
 export * from './explain.js';
 export * from './builders.js';
+export * from './parsers/index.js';
