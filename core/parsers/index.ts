@@ -11,5 +11,5 @@ export { parseNpuSmiInfo, ascendFamily, NPU_SMI_SOURCE } from './npu-smi.js';
 export type { AscendChip, NpuSmiInfo } from './npu-smi.js';
 export { parseNpuSmiTopo, hccsGroups, NPU_SMI_TOPO_SOURCE } from './npu-smi-topo.js';
 export type { NpuSmiTopo, AscendLinkClass } from './npu-smi-topo.js';
-export { buildNvidiaNode, buildNvidiaNodeFromText, buildAscendNode, buildAscendNodeFromText } from './build-node.js';
-export type { NodeDevices, NvidiaNodeInput, AscendNodeInput, NodeDevicesPart } from './build-node.js';
+export { buildNvidiaDevices, buildNvidiaDevicesFromText, buildAscendDevices, buildAscendDevicesFromText } from './build-devices.js';
+export type { NodeDevices, NvidiaDevicesInput, AscendDevicesInput, NodeDevicesPart } from './build-devices.js';

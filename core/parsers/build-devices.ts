@@ -21,14 +21,14 @@ export interface NodeDevices {
   readonly warnings: readonly string[];
 }
 
-export interface NvidiaNodeInput {
+export interface NvidiaDevicesInput {
   /** `nvidia-smi -q -x` or `--query-gpu` result (text is parsed; CSV text needs `csvFields` when made with noheader). */
   readonly gpus: NvidiaGpuList;
   /** `nvidia-smi topo -m` result; without it the topology is `none`. */
   readonly topo?: NvidiaTopo;
 }
 
-export function buildNvidiaNode(input: NvidiaNodeInput): NodeDevices {
+export function buildNvidiaDevices(input: NvidiaDevicesInput): NodeDevices {
   const { gpus: list, topo } = input;
   const warnings = [...list.warnings, ...(topo?.warnings ?? [])];
   const gpus = [...list.gpus].sort((a, b) => a.index - b.index);
@@ -66,8 +66,8 @@ export function buildNvidiaNode(input: NvidiaNodeInput): NodeDevices {
   return { devices, topology, warnings };
 }
 
-/** Same as buildNvidiaNode, from raw text: `xml` or `csv` (exactly one), `topo` optional. */
-export function buildNvidiaNodeFromText(input: {
+/** Same as buildNvidiaDevices, from raw text: `xml` or `csv` (exactly one), `topo` optional. */
+export function buildNvidiaDevicesFromText(input: {
   readonly xml?: string;
   readonly csv?: string;
   readonly csvFields?: readonly string[];
@@ -80,10 +80,10 @@ export function buildNvidiaNodeFromText(input: {
     input.xml !== undefined
       ? parseNvidiaSmiXml(input.xml)
       : parseNvidiaSmiCsv(input.csv as string, input.csvFields ? { fields: input.csvFields } : {});
-  return buildNvidiaNode(input.topo === undefined ? { gpus } : { gpus, topo: parseNvidiaTopo(input.topo) });
+  return buildNvidiaDevices(input.topo === undefined ? { gpus } : { gpus, topo: parseNvidiaTopo(input.topo) });
 }
 
-export interface AscendNodeInput {
+export interface AscendDevicesInput {
   readonly info: NpuSmiInfo;
   /** `npu-smi info -t topo` result; without it 8x Ascend 910 (not 910B) gets the Atlas 800 two-ring layout. */
   readonly topo?: NpuSmiTopo;
@@ -92,7 +92,7 @@ export interface AscendNodeInput {
 /** Chip names of the first-generation 910 (Atlas 800 training: two HCCS rings of 4). */
 const ASCEND_910_RINGS = /^(Ascend\s*)?910(A|Pro[AB]?|Premium[AB]?)?$/i;
 
-export function buildAscendNode(input: AscendNodeInput): NodeDevices {
+export function buildAscendDevices(input: AscendDevicesInput): NodeDevices {
   const { info, topo } = input;
   const warnings = [...info.warnings, ...(topo?.warnings ?? [])];
   const chips = [...info.chips].sort((a, b) => a.index - b.index);
@@ -125,10 +125,10 @@ export function buildAscendNode(input: AscendNodeInput): NodeDevices {
   return { devices, topology, warnings };
 }
 
-/** Same as buildAscendNode, from raw `npu-smi info` and optional `npu-smi info -t topo` text. */
-export function buildAscendNodeFromText(input: { readonly info: string; readonly topo?: string }): NodeDevices {
+/** Same as buildAscendDevices, from raw `npu-smi info` and optional `npu-smi info -t topo` text. */
+export function buildAscendDevicesFromText(input: { readonly info: string; readonly topo?: string }): NodeDevices {
   const info = parseNpuSmiInfo(input.info);
-  return buildAscendNode(input.topo === undefined ? { info } : { info, topo: parseNpuSmiTopo(input.topo) });
+  return buildAscendDevices(input.topo === undefined ? { info } : { info, topo: parseNpuSmiTopo(input.topo) });
 }
 
 /** The parts of a Node the parsers provide. */
