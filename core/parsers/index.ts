@@ -13,3 +13,5 @@ export { parseNpuSmiTopo, hccsGroups, NPU_SMI_TOPO_SOURCE } from './npu-smi-topo
 export type { NpuSmiTopo, AscendLinkClass } from './npu-smi-topo.js';
 export { buildNvidiaDevices, buildNvidiaDevicesFromText, buildAscendDevices, buildAscendDevicesFromText } from './build-devices.js';
 export type { NodeDevices, NvidiaDevicesInput, AscendDevicesInput, NodeDevicesPart } from './build-devices.js';
+export { inspectToolOutput, formatInspectReport, isInspectKind, INSPECT_KINDS } from './inspect.js';
+export type { InspectKind, InspectReport, InspectDevice, InspectOptions } from './inspect.js';
