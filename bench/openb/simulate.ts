@@ -1,0 +1,229 @@
+/**
+ * The openb placement-quality experiment (BENCHMARKS.md §2.1): tune the workload, shuffle
+ * it, place pods one at a time with no departures through core's `scheduleOne` and ledger,
+ * score every feasible node, and log arrived / allocated GPU milli and cluster
+ * fragmentation after every attempt.
+ */
+import {
+  createFragCache,
+  createPolicyScorer,
+  DEFAULT_POLICY,
+  fragmentationBefore,
+  Ledger,
+  lowestBits,
+  scheduleOne,
+  typicalTaskClasses,
+  type FragCache,
+  type NodeScorer,
+  type PodRequest,
+  type TaskClass,
+} from '../../core/index.js';
+import {
+  bestFitScorer,
+  clusteringScorer,
+  dotProdScorer,
+  fgdScorer,
+  firstFitScorer,
+  gpuClassBit,
+  gpuShape,
+  packingScorer,
+  randomScorer,
+  type BaselineContext,
+} from './baselines.js';
+import { NVLINK_MODELS, toCoreNode, toPodRequest, type TopologyMode } from './cluster.js';
+import type { OpenbNode, OpenbPod } from './csv.js';
+import { SimArgsError } from './errors.js';
+import { curvesFrom, type Curves, type Sample } from './metrics.js';
+import { createRng, shuffled } from './rng.js';
+import { podGpuMilli, prepareWorkload } from './tune.js';
+
+/** Policies the simulator knows: ours, its topology-off variant, the FGD baselines, the offline bound. */
+export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd'] as const;
+export type PolicyName = (typeof POLICY_NAMES)[number];
+
+export function parsePolicyList(text: string): PolicyName[] {
+  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  if (names.length === 0) throw new SimArgsError(`--policy: expected one or more of ${POLICY_NAMES.join(', ')}, got '${text}'`);
+  for (const n of names) {
+    if (!(POLICY_NAMES as readonly string[]).includes(n)) {
+      throw new SimArgsError(`--policy: unknown policy '${n}'; expected one of ${POLICY_NAMES.join(', ')}`);
+    }
+  }
+  return names as PolicyName[];
+}
+
+export interface SimulationInput {
+  readonly nodes: readonly OpenbNode[];
+  readonly pods: readonly OpenbPod[];
+  readonly policy: PolicyName;
+  readonly seed: number;
+  readonly tune: number;
+  readonly topology?: TopologyMode;
+  /** Called every `progressEvery` attempts with (attempted, total). */
+  readonly onProgress?: (done: number, total: number) => void;
+  readonly progressEvery?: number;
+}
+
+export interface TopologyStats {
+  /** Per GPU count (2, 4, 8): pods placed, placed on NVLink nodes, placed inside one NVLink island. */
+  readonly bySize: Record<string, { placed: number; onNvlinkNode: number; inOneIsland: number; onEmptyNode: number }>;
+}
+
+export interface SimulationResult {
+  readonly policy: PolicyName;
+  readonly seed: number;
+  readonly tune: number;
+  readonly gpus: number;
+  readonly nodes: number;
+  /** Pods after tuning. */
+  readonly pods: number;
+  readonly failedPods: number;
+  readonly curves: Curves;
+  readonly topology: TopologyStats;
+  readonly elapsedMs: number;
+  /** Fragmentation memo hits / misses (speed diagnostics). */
+  readonly fragCache: { hits: number; misses: number; entries: number };
+}
+
+interface PolicySetup {
+  readonly scorer: NodeScorer;
+  /** Offline bound: pods are placed sorted by size, not in arrival order. */
+  readonly offline: boolean;
+}
+
+function setupPolicy(name: PolicyName, ctx: BaselineContext): PolicySetup {
+  switch (name) {
+    case 'tessera':
+      return { scorer: createPolicyScorer(DEFAULT_POLICY), offline: false };
+    case 'tessera-notopo': {
+      const base = createPolicyScorer({ name: 'tessera-notopo', weights: { ...DEFAULT_POLICY.weights, interconnect: 0 } });
+      return { scorer: { ...base, pickWholeSet: (_v, free, count) => lowestBits(free, count) }, offline: false };
+    }
+    case 'random':
+      return { scorer: randomScorer(ctx), offline: false };
+    case 'dotprod':
+      return { scorer: dotProdScorer(ctx), offline: false };
+    case 'clustering':
+      return { scorer: clusteringScorer(ctx), offline: false };
+    case 'packing':
+      return { scorer: packingScorer(), offline: false };
+    case 'bestfit':
+      return { scorer: bestFitScorer(), offline: false };
+    case 'fgd':
+      return { scorer: fgdScorer(), offline: false };
+    case 'ffd':
+      return { scorer: firstFitScorer(), offline: true };
+  }
+}
+
+/** The workload mix M: the typical pod shapes of the (tuned) workload. */
+export function workloadMix(pods: readonly OpenbPod[]): TaskClass[] {
+  return typicalTaskClasses(
+    pods.map((p) => ({
+      cpuMilli: p.cpuMilli,
+      deviceCount: p.gpuCount,
+      computeMilli: p.gpuMilli,
+      ...(p.models.length > 0 ? { models: p.models } : {}),
+    })),
+  );
+}
+
+/** Offline order for first-fit-decreasing: GPU request, then CPU, largest first. */
+function decreasing(pods: readonly OpenbPod[]): OpenbPod[] {
+  return [...pods].sort((a, b) => podGpuMilli(b) - podGpuMilli(a) || b.gpuMilli - a.gpuMilli || b.cpuMilli - a.cpuMilli);
+}
+
+export function runSimulation(input: SimulationInput): SimulationResult {
+  const started = performance.now();
+  const gpus = input.nodes.reduce((s, n) => s + n.gpuCount, 0);
+  if (gpus === 0) throw new SimArgsError('the node list has no GPUs; the experiment measures GPU allocation');
+  const capacity = gpus * 1000;
+  const topologyMode = input.topology ?? 'none';
+  const coreNodes = input.nodes.map((n) => toCoreNode(n, topologyMode));
+  const ledger = Ledger.fromNodes(coreNodes);
+  // FGD's node-name permutation: a seeded order that breaks score ties.
+  const candidates = shuffled(coreNodes.map((n) => n.name), createRng(input.seed ^ 0x2545f491));
+  const workload = prepareWorkload(input.pods, capacity, input.tune, input.seed);
+  const mix = workloadMix(workload);
+  const fragCache: FragCache = createFragCache(mix);
+  const rng = createRng(input.seed ^ 0x68e31da4);
+  const classes = new Uint32Array(ledger.nodeCount);
+  const baseline: BaselineContext = {
+    random: rng.next,
+    classBook: { classes },
+    maxCpuMilli: Math.max(...input.nodes.map((n) => n.cpuMilli)),
+    maxGpus: Math.max(...input.nodes.map((n) => n.gpuCount)),
+  };
+  const { scorer, offline } = setupPolicy(input.policy, baseline);
+  const order = offline ? decreasing(workload) : workload;
+  const nodeModel = input.nodes.map((n) => n.model);
+
+  // Cluster fragmentation, kept per node and updated where a pod lands.
+  const nodeFrag = new Float64Array(ledger.nodeCount);
+  let fragTotal = 0;
+  for (let i = 0; i < ledger.nodeCount; i++) {
+    nodeFrag[i] = fragmentationBefore(ledger.view(i), fragCache);
+    fragTotal += nodeFrag[i] as number;
+  }
+  const stats: TopologyStats = { bySize: {} };
+  const samples: Sample[] = [];
+  let arrived = 0;
+  let used = 0;
+  let failed = 0;
+  const every = input.progressEvery ?? 250;
+  const options = { scorer, candidates, fragCache, random: rng.next };
+  for (let k = 0; k < order.length; k++) {
+    const p = order[k] as OpenbPod;
+    const pod: PodRequest = toPodRequest(p);
+    arrived += podGpuMilli(p);
+    const r = scheduleOne(ledger, pod, 0, options);
+    if (r.ok) {
+      const wasEmpty = isEmpty(ledger, r.fit.nodeIndex);
+      const res = ledger.reserve(pod.uid, r.placement);
+      if (!res.ok) throw new Error(`ledger refused the engine's own choice for ${pod.name}: ${res.reason}`);
+      used += podGpuMilli(p);
+      const i = r.fit.nodeIndex;
+      classes[i] = (classes[i] as number) | gpuClassBit(pod);
+      fragTotal -= nodeFrag[i] as number;
+      nodeFrag[i] = fragmentationBefore(ledger.view(i), fragCache);
+      fragTotal += nodeFrag[i] as number;
+      recordTopology(stats, pod, r.fit.containers[0]?.positions ?? [], nodeModel[i] ?? '', wasEmpty);
+    } else failed += 1;
+    samples.push({ arrivedMilli: arrived, usedMilli: used, fragMilli: fragTotal });
+    if (input.onProgress && (k + 1) % every === 0) input.onProgress(k + 1, order.length);
+  }
+  input.onProgress?.(order.length, order.length);
+  // The offline bound has no arrival order: its curve is meaningless, only the end point counts.
+  return {
+    policy: input.policy,
+    seed: input.seed,
+    tune: input.tune,
+    gpus,
+    nodes: input.nodes.length,
+    pods: order.length,
+    failedPods: failed,
+    curves: curvesFrom(samples, capacity),
+    topology: stats,
+    elapsedMs: Math.round(performance.now() - started),
+    fragCache: { hits: fragCache.hits, misses: fragCache.misses, entries: fragCache.memo.size },
+  };
+}
+
+function isEmpty(ledger: Ledger, index: number): boolean {
+  const v = ledger.view(index);
+  for (let i = 0; i < v.deviceCount; i++) if ((v.devComputeUsed[i] as number) > 0 || v.devExclusive[i] === 1) return false;
+  return true;
+}
+
+function recordTopology(stats: TopologyStats, pod: PodRequest, positions: readonly number[], model: string, wasEmpty: boolean): void {
+  const { count, milli } = gpuShape(pod);
+  if (count < 2 || milli < 1000) return;
+  const key = String(count);
+  const s = (stats.bySize[key] ??= { placed: 0, onNvlinkNode: 0, inOneIsland: 0, onEmptyNode: 0 });
+  s.placed += 1;
+  if (wasEmpty) s.onEmptyNode += 1;
+  if (!NVLINK_MODELS.has(model)) return;
+  s.onNvlinkNode += 1;
+  const island = Math.floor((positions[0] ?? 0) / 4);
+  if (count <= 4 && positions.every((q) => Math.floor(q / 4) === island)) s.inOneIsland += 1;
+}
