@@ -22,3 +22,4 @@ export * from './schedule.js';
 export * from './explain.js';
 export * from './builders.js';
 export * from './parsers/index.js';
+export * from './schedule-cache.js';
