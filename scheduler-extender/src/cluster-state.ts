@@ -1,0 +1,335 @@
+/**
+ * The extender's cache of the cluster, fed by list-watch events: nodes (with their
+ * inventory), pods (with their decisions), pools, tenants, queues; and the core Ledger
+ * holding every device grant. Grants come from three places:
+ * - `bound`: a pod on a node with a decision annotation;
+ * - `decided`: a pod with a decision annotation, not yet bound (bind in flight, or the
+ *   extender restarted between the patch and the Binding);
+ * - `reserved`: a pod that passed filter; held until `expiresAtMs` (TTL) unless bound.
+ * All three are rebuilt from the API server alone, so a restart loses and double-books nothing.
+ */
+import { POD_DECISION, type Decision, type Node, type PodRequest } from '../../core/index.js';
+import { Ledger } from '../../core/index.js';
+import { CRD_KINDS, crdProblem, selectorMatches, type CrdKind, type Pool, type Queue, type Tenant } from './crd.js';
+import { decodeDecision } from './decision-codec.js';
+import { nodeEntryFrom, type NodeEntry } from './inventory.js';
+import type { ClusterSink, WatchEvent } from './kube.js';
+import { podMeta, translatePod, type PodMeta, type TranslateContext } from './translate.js';
+import { messageOf } from './errors.js';
+
+export interface PodRecord {
+  readonly meta: PodMeta;
+  readonly raw: unknown;
+  readonly decision: Decision | null;
+  /** Why a decision annotation present on the pod was ignored. */
+  readonly decisionProblem: string | null;
+}
+
+export type HoldingKind = 'bound' | 'decided' | 'reserved';
+
+export interface Holding {
+  readonly kind: HoldingKind;
+  readonly decision: Decision;
+  readonly request: PodRequest;
+  /** For `reserved` only. */
+  readonly expiresAtMs?: number;
+}
+
+export interface StateListener {
+  (e: { type: 'grant-released'; podUid: string; reason: string } | { type: 'synced'; synced: boolean; message?: string }): void;
+}
+
+const TERMINAL = new Set(['Succeeded', 'Failed']);
+
+export class ClusterState implements ClusterSink, TranslateContext {
+  readonly nodes = new Map<string, NodeEntry>();
+  readonly pods = new Map<string, PodRecord>();
+  private readonly podsByName = new Map<string, string>();
+  readonly pools = new Map<string, Pool>();
+  readonly tenants = new Map<string, Tenant>();
+  readonly queues = new Map<string, Queue>();
+  /** Custom objects the cache refused, by `kind/name`, with the reason. */
+  readonly rejected = new Map<string, string>();
+  readonly holdings = new Map<string, Holding>();
+  /** Problems met while recording grants from annotations (pod uid → text). */
+  readonly grantProblems = new Map<string, string>();
+  ledger: Ledger = Ledger.fromNodes([]);
+  synced = false;
+  syncMessage = 'not started';
+  private readonly nsTenant = new Map<string, string>();
+  private listeners: StateListener[] = [];
+  /** Bumped on every change; caches key on it. */
+  version = 0;
+
+  onChange(l: StateListener): void {
+    this.listeners.push(l);
+  }
+
+  // ---- ClusterSink --------------------------------------------------------------
+  status(synced: boolean, message?: string): void {
+    this.synced = synced;
+    this.syncMessage = message ?? (synced ? 'synced' : 'watch restarting');
+    for (const l of this.listeners) l({ type: 'synced', synced, ...(message !== undefined ? { message } : {}) });
+  }
+
+  event(e: WatchEvent): void {
+    this.version++;
+    switch (e.kind) {
+      case 'nodes':
+        this.nodeEvent(e);
+        return;
+      case 'pods':
+        this.podEvent(e);
+        return;
+      case 'pools':
+      case 'tenants':
+      case 'queues':
+        this.crdEvent(e.kind, e);
+        return;
+    }
+  }
+
+  // ---- TranslateContext ------------------------------------------------------------
+  tenantForNamespace(namespace: string): Tenant | undefined {
+    const t = this.nsTenant.get(namespace);
+    return t === undefined ? undefined : this.tenants.get(t);
+  }
+
+  pool(name: string): Pool | undefined {
+    return this.pools.get(name);
+  }
+
+  podByName(namespace: string, name: string): PodRecord | undefined {
+    const uid = this.podsByName.get(`${namespace}/${name}`);
+    return uid === undefined ? undefined : this.pods.get(uid);
+  }
+
+  /** Pool whose selector matches these node labels (first by name), if any. */
+  poolForLabels(labels: Readonly<Record<string, string>>): string | undefined {
+    for (const [name, p] of [...this.pools].sort((a, b) => a[0].localeCompare(b[0]))) {
+      if (p.spec.nodeSelector !== undefined && selectorMatches(p.spec.nodeSelector, labels)) return name;
+    }
+    return undefined;
+  }
+
+  // ---- nodes ---------------------------------------------------------------------------
+  private nodeEvent(e: WatchEvent): void {
+    const entry = nodeEntryFrom(e.object);
+    if (entry === null) return;
+    if (e.type === 'delete') {
+      this.nodes.delete(entry.node.name);
+      // Keep the ledger position (grants on it are released when their pods go).
+      if (this.ledger.indexOf(entry.node.name) >= 0) this.ledger.upsertNode({ ...entry.node, devices: [] });
+      return;
+    }
+    const pool = this.poolForLabels(entry.node.labels);
+    const node: Node = pool === undefined ? entry.node : { ...entry.node, pool };
+    const withPool: NodeEntry = { ...entry, node };
+    this.nodes.set(node.name, withPool);
+    try {
+      this.ledger.upsertNode(node);
+    } catch (err) {
+      this.nodes.set(node.name, { ...withPool, problem: messageOf(err), node: { ...node, devices: [] } });
+      this.ledger.upsertNode({ ...node, devices: [] });
+    }
+    // Grants that were refused because the node was unknown can be recorded now.
+    for (const [uid] of this.grantProblems) this.recordFromPod(uid);
+  }
+
+  private refreshNodePools(): void {
+    for (const entry of [...this.nodes.values()]) {
+      const pool = this.poolForLabels(entry.node.labels);
+      if (pool === entry.node.pool) continue;
+      const { pool: _old, ...rest } = entry.node;
+      void _old;
+      const node: Node = pool === undefined ? rest : { ...rest, pool };
+      this.nodes.set(node.name, { ...entry, node });
+      this.ledger.upsertNode(node);
+    }
+  }
+
+  // ---- custom resources ------------------------------------------------------------------
+  private crdEvent(kind: CrdKind, e: WatchEvent): void {
+    const name = (e.object as { metadata?: { name?: unknown } } | null)?.metadata?.name;
+    if (typeof name !== 'string') return;
+    const map = (kind === 'pools' ? this.pools : kind === 'tenants' ? this.tenants : this.queues) as Map<string, unknown>;
+    const key = `${kind}/${name}`;
+    if (e.type === 'delete') {
+      map.delete(name);
+      this.rejected.delete(key);
+    } else {
+      const problem = crdProblem(kind, e.object);
+      if (problem !== null) {
+        map.delete(name);
+        this.rejected.set(key, problem);
+      } else {
+        map.set(name, e.object);
+        this.rejected.delete(key);
+      }
+    }
+    if (kind === 'tenants') {
+      this.nsTenant.clear();
+      for (const [tn, t] of [...this.tenants].sort((a, b) => a[0].localeCompare(b[0]))) {
+        for (const ns of t.spec.namespaces) if (!this.nsTenant.has(ns)) this.nsTenant.set(ns, tn);
+      }
+    }
+    if (kind === 'pools') this.refreshNodePools();
+  }
+
+  /** Names of custom kinds, for iteration. */
+  static readonly crdKinds = CRD_KINDS;
+
+  // ---- pods -----------------------------------------------------------------------------------
+  private podEvent(e: WatchEvent): void {
+    let meta: PodMeta;
+    try {
+      meta = podMeta(e.object);
+    } catch {
+      return;
+    }
+    const key = `${meta.namespace}/${meta.name}`;
+    if (e.type === 'delete') {
+      this.forgetPod(meta.uid, key, 'pod deleted');
+      return;
+    }
+    const prevUid = this.podsByName.get(key);
+    if (prevUid !== undefined && prevUid !== meta.uid) this.forgetPod(prevUid, key, 'pod replaced');
+    let decision: Decision | null = null;
+    let decisionProblem: string | null = null;
+    const text = meta.annotations[POD_DECISION];
+    if (text !== undefined) {
+      const r = decodeDecision(text, meta.uid);
+      if ('decision' in r) decision = r.decision;
+      else decisionProblem = r.problem;
+    }
+    this.pods.set(meta.uid, { meta, raw: e.object, decision, decisionProblem });
+    this.podsByName.set(key, meta.uid);
+    if (meta.phase !== undefined && TERMINAL.has(meta.phase)) {
+      this.releaseGrant(meta.uid, `pod ${meta.phase}`);
+      return;
+    }
+    this.recordFromPod(meta.uid);
+  }
+
+  private forgetPod(uid: string, key: string, reason: string): void {
+    this.pods.delete(uid);
+    if (this.podsByName.get(key) === uid) this.podsByName.delete(key);
+    this.grantProblems.delete(uid);
+    this.releaseGrant(uid, reason);
+  }
+
+  /** Make the ledger agree with what the pod object says about its grant. */
+  private recordFromPod(uid: string): void {
+    const rec = this.pods.get(uid);
+    if (rec === undefined) return;
+    const held = this.holdings.get(uid);
+    const d = rec.decision;
+    if (d === null) {
+      // A pod bound without a decision was not placed by Tessera; a pending pod's TTL
+      // reservation stays as it is.
+      if (held !== undefined && held.kind !== 'reserved') this.releaseGrant(uid, 'decision annotation removed');
+      return;
+    }
+    if (rec.meta.nodeName !== undefined && rec.meta.nodeName !== d.node) {
+      this.grantProblems.set(uid, `pod is bound to ${rec.meta.nodeName} but its decision names ${d.node}; no devices counted`);
+      this.releaseGrant(uid, 'bound elsewhere');
+      return;
+    }
+    const kind: HoldingKind = rec.meta.nodeName === undefined ? 'decided' : 'bound';
+    if (held !== undefined && sameDevices(held.decision, d)) {
+      if (held.kind !== kind) this.holdings.set(uid, { kind, decision: d, request: held.request });
+      this.grantProblems.delete(uid);
+      return;
+    }
+    let request: PodRequest;
+    try {
+      request = translatePod(rec.raw, this);
+    } catch (err) {
+      request = { uid, namespace: rec.meta.namespace, name: rec.meta.name, cpuMilli: 0, memoryMiB: 0, priority: 0, containers: [] };
+      this.grantProblems.set(uid, `pod spec: ${messageOf(err)}; counted devices only`);
+    }
+    if (held !== undefined) this.releaseGrant(uid, 'decision changed');
+    const r = this.ledger.reserve(uid, {
+      node: d.node,
+      cpuMilli: request.cpuMilli,
+      memoryMiB: request.memoryMiB,
+      priority: request.priority,
+      containers: d.containers,
+    }, { computeOvercommit: Number.POSITIVE_INFINITY });
+    if (!r.ok) {
+      this.grantProblems.set(uid, `decision could not be recorded: ${r.reason}`);
+      return;
+    }
+    this.grantProblems.delete(uid);
+    this.holdings.set(uid, { kind, decision: d, request });
+  }
+
+  /** Hold devices for a pod that passed filter (TTL). Fails if they are no longer free. */
+  reserve(decision: Decision, request: PodRequest, expiresAtMs: number, computeOvercommit = 1): { ok: true } | { ok: false; reason: string } {
+    this.releaseGrant(decision.podUid, 're-reserved');
+    const r = this.ledger.reserve(decision.podUid, {
+      node: decision.node,
+      cpuMilli: request.cpuMilli,
+      memoryMiB: request.memoryMiB,
+      priority: request.priority,
+      containers: decision.containers,
+    }, { computeOvercommit });
+    if (!r.ok) return r;
+    this.holdings.set(decision.podUid, { kind: 'reserved', decision, request, expiresAtMs });
+    this.version++;
+    return { ok: true };
+  }
+
+  /** Bind wrote the decision: the grant no longer expires. */
+  markDecided(uid: string, decision: Decision): void {
+    const h = this.holdings.get(uid);
+    if (h !== undefined && h.kind === 'reserved') this.holdings.set(uid, { kind: 'decided', decision, request: h.request });
+  }
+
+  /** The Binding was created. */
+  markBound(uid: string): void {
+    const h = this.holdings.get(uid);
+    if (h !== undefined) this.holdings.set(uid, { kind: 'bound', decision: h.decision, request: h.request });
+  }
+
+  releaseGrant(uid: string, reason: string): boolean {
+    const had = this.holdings.delete(uid);
+    const released = this.ledger.release(uid) !== undefined;
+    if (had || released) {
+      this.version++;
+      for (const l of this.listeners) l({ type: 'grant-released', podUid: uid, reason });
+    }
+    return had || released;
+  }
+
+  /** Release TTL reservations that expired; returns their pod UIDs. */
+  sweep(nowMs: number): string[] {
+    const out: string[] = [];
+    for (const [uid, h] of this.holdings) {
+      if (h.kind === 'reserved' && h.expiresAtMs !== undefined && h.expiresAtMs <= nowMs) out.push(uid);
+    }
+    for (const uid of out) this.releaseGrant(uid, 'reservation expired');
+    return out;
+  }
+
+  countHoldings(): Record<HoldingKind, number> {
+    const c: Record<HoldingKind, number> = { bound: 0, decided: 0, reserved: 0 };
+    for (const h of this.holdings.values()) c[h.kind]++;
+    return c;
+  }
+}
+
+function sameDevices(a: Decision, b: Decision): boolean {
+  if (a.node !== b.node || a.containers.length !== b.containers.length) return false;
+  return a.containers.every((c, i) => {
+    const o = b.containers[i];
+    return (
+      o !== undefined &&
+      o.devices.length === c.devices.length &&
+      c.devices.every((d, j) => {
+        const e = o.devices[j];
+        return e !== undefined && e.id === d.id && e.memoryMiB === d.memoryMiB && e.computeMilli === d.computeMilli && e.exclusive === d.exclusive;
+      })
+    );
+  });
+}

@@ -1,0 +1,173 @@
+/**
+ * An in-memory Kubernetes that implements KubeAccess: tests (and the benchmark) feed
+ * nodes, pods and custom resources through it exactly as the informers would.
+ */
+import type { CrdKind } from './crd.js';
+import { ExtenderError } from './errors.js';
+import type {
+  AccessAttributes,
+  BindingTarget,
+  ClusterSink,
+  KubeAccess,
+  LeaseRecord,
+  UserInfo,
+  WatchEvent,
+  WatchedKind,
+} from './kube.js';
+
+type Obj = Record<string, unknown>;
+
+function nameOf(obj: unknown): string {
+  const md = (obj as { metadata?: { name?: unknown; namespace?: unknown } }).metadata;
+  const ns = typeof md?.namespace === 'string' ? `${md.namespace}/` : '';
+  return `${ns}${String(md?.name)}`;
+}
+
+export interface MemoryClusterOptions {
+  /** token → user; users in `admins` pass every SubjectAccessReview. */
+  readonly tokens?: Readonly<Record<string, UserInfo>>;
+  readonly clusterAdmins?: readonly string[];
+}
+
+export class MemoryCluster implements KubeAccess {
+  readonly objects: Record<WatchedKind, Map<string, Obj>> = {
+    nodes: new Map(),
+    pods: new Map(),
+    pools: new Map(),
+    tenants: new Map(),
+    queues: new Map(),
+  };
+  private sinks: ClusterSink[] = [];
+  private leases = new Map<string, LeaseRecord>();
+  private leaseVersion = 0;
+  /** Next bind calls fail with this message (consumed one per call). */
+  readonly bindFailures: string[] = [];
+  /** Every Binding created, in order. */
+  readonly bindings: BindingTarget[] = [];
+  /** Every annotation patch, in order. */
+  readonly patches: { namespace: string; name: string; annotations: Record<string, string | null> }[] = [];
+  readonly accessChecks: { user: UserInfo; attrs: AccessAttributes }[] = [];
+
+  constructor(private readonly opts: MemoryClusterOptions = {}) {}
+
+  // --- test helpers -------------------------------------------------------
+  put(kind: WatchedKind, object: unknown): void {
+    this.objects[kind].set(nameOf(object), structuredClone(object) as Obj);
+    this.emit({ kind, type: 'upsert', object: structuredClone(object) });
+  }
+
+  remove(kind: WatchedKind, key: string): void {
+    const obj = this.objects[kind].get(key);
+    if (obj === undefined) return;
+    this.objects[kind].delete(key);
+    this.emit({ kind, type: 'delete', object: obj });
+  }
+
+  pod(namespace: string, name: string): Obj | undefined {
+    return this.objects.pods.get(`${namespace}/${name}`);
+  }
+
+  /** Simulate a broken watch (sinks report not synced) and its recovery. */
+  setSynced(synced: boolean, message?: string): void {
+    for (const s of this.sinks) s.status(synced, message);
+  }
+
+  private emit(e: WatchEvent): void {
+    for (const s of this.sinks) s.event(e);
+  }
+
+  // --- ClusterSource -------------------------------------------------------
+  async start(sink: ClusterSink): Promise<void> {
+    this.sinks.push(sink);
+    for (const kind of Object.keys(this.objects) as WatchedKind[]) {
+      for (const obj of this.objects[kind].values()) sink.event({ kind, type: 'upsert', object: structuredClone(obj) });
+    }
+    sink.status(true);
+  }
+
+  async stop(): Promise<void> {
+    this.sinks = [];
+  }
+
+  // --- Binder / PodPatcher ---------------------------------------------------
+  async bind(t: BindingTarget): Promise<void> {
+    const failure = this.bindFailures.shift();
+    if (failure !== undefined) throw new ExtenderError('EXT_ERR_KUBE', failure);
+    const pod = this.pod(t.namespace, t.name);
+    if (pod === undefined) throw new ExtenderError('EXT_ERR_NOT_FOUND', `pods "${t.name}" not found in namespace ${t.namespace}`);
+    const md = pod['metadata'] as Obj;
+    if (t.uid !== '' && md['uid'] !== t.uid) throw new ExtenderError('EXT_ERR_CONFLICT', `pod ${t.namespace}/${t.name}: UID ${String(md['uid'])} does not match ${t.uid}`);
+    const spec = (pod['spec'] ?? {}) as Obj;
+    if (typeof spec['nodeName'] === 'string' && spec['nodeName'] !== '') {
+      throw new ExtenderError('EXT_ERR_CONFLICT', `pod ${t.namespace}/${t.name} is already assigned to node ${spec['nodeName']}`);
+    }
+    this.bindings.push(t);
+    this.put('pods', { ...pod, spec: { ...spec, nodeName: t.node } });
+  }
+
+  async patchPodAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>): Promise<void> {
+    const pod = this.pod(namespace, name);
+    if (pod === undefined) throw new ExtenderError('EXT_ERR_NOT_FOUND', `pods "${name}" not found in namespace ${namespace}`);
+    this.patches.push({ namespace, name, annotations: { ...annotations } });
+    const md = { ...(pod['metadata'] as Obj) };
+    const ann: Record<string, string> = { ...((md['annotations'] ?? {}) as Record<string, string>) };
+    for (const [k, v] of Object.entries(annotations)) {
+      if (v === null) delete ann[k];
+      else ann[k] = v;
+    }
+    md['annotations'] = ann;
+    this.put('pods', { ...pod, metadata: md });
+  }
+
+  // --- CustomResources ---------------------------------------------------------
+  async listCustom(kind: CrdKind): Promise<unknown[]> {
+    return [...this.objects[kind].values()].map((o) => structuredClone(o));
+  }
+  async getCustom(kind: CrdKind, name: string): Promise<unknown | undefined> {
+    const o = this.objects[kind].get(name);
+    return o === undefined ? undefined : structuredClone(o);
+  }
+  async createCustom(kind: CrdKind, object: unknown): Promise<unknown> {
+    const key = nameOf(object);
+    if (this.objects[kind].has(key)) throw new ExtenderError('EXT_ERR_CONFLICT', `${kind} "${key}" already exists`);
+    this.put(kind, object);
+    return structuredClone(object);
+  }
+  async replaceCustom(kind: CrdKind, name: string, object: unknown): Promise<unknown> {
+    if (!this.objects[kind].has(name)) throw new ExtenderError('EXT_ERR_NOT_FOUND', `${kind} "${name}" not found`);
+    this.put(kind, object);
+    return structuredClone(object);
+  }
+  async deleteCustom(kind: CrdKind, name: string): Promise<boolean> {
+    if (!this.objects[kind].has(name)) return false;
+    this.remove(kind, name);
+    return true;
+  }
+
+  // --- AuthReviewer ---------------------------------------------------------------
+  async reviewToken(token: string): Promise<UserInfo | null> {
+    return this.opts.tokens?.[token] ?? null;
+  }
+  async canI(user: UserInfo, attrs: AccessAttributes): Promise<boolean> {
+    this.accessChecks.push({ user, attrs });
+    return (this.opts.clusterAdmins ?? []).includes(user.username);
+  }
+
+  // --- LeaseStore ---------------------------------------------------------------------
+  async getLease(namespace: string, name: string): Promise<LeaseRecord | null> {
+    return this.leases.get(`${namespace}/${name}`) ?? null;
+  }
+  async createLease(namespace: string, name: string, rec: Omit<LeaseRecord, 'version'>): Promise<boolean> {
+    const key = `${namespace}/${name}`;
+    if (this.leases.has(key)) return false;
+    this.leases.set(key, { ...rec, version: String(++this.leaseVersion) });
+    return true;
+  }
+  async updateLease(namespace: string, name: string, expectedVersion: string, rec: Omit<LeaseRecord, 'version'>): Promise<boolean> {
+    const key = `${namespace}/${name}`;
+    const cur = this.leases.get(key);
+    if (cur === undefined || cur.version !== expectedVersion) return false;
+    this.leases.set(key, { ...rec, version: String(++this.leaseVersion) });
+    return true;
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * The seam between the extender and core's placement engine: judge a pod on a list of
+ * nodes against the ledger, giving per node either a scored decision or a structured
+ * reason. `core-placement.ts` implements it with core; tests may use it directly.
+ */
+import type { AcceleratorRequest, Decision, IsolationMode, PodRequest } from '../../core/index.js';
+import type { Ledger } from '../../core/index.js';
+
+export interface NodeFits {
+  readonly node: string;
+  readonly fits: true;
+  /** Extender score 0–10 (higher is better). */
+  readonly score: number;
+  /** Raw engine score, for tie-breaking and explanations. */
+  readonly rawScore: number;
+  readonly decision: Decision;
+}
+
+export interface NodeUnfit {
+  readonly node: string;
+  readonly fits: false;
+  /** Sentence for FailedNodes and the why endpoint. */
+  readonly reason: string;
+  /** Class for metrics and pending-pod summaries (cpu, memory, devices, topology, …). */
+  readonly reasonClass: string;
+  /** True when no preemption on this node could help. */
+  readonly unresolvable: boolean;
+}
+
+export type NodeVerdict = NodeFits | NodeUnfit;
+
+export interface EvaluateInput {
+  readonly ledger: Ledger;
+  readonly pod: PodRequest;
+  /** Node names known to the ledger (the caller handles unknown and broken nodes). */
+  readonly nodes: readonly string[];
+  readonly nowMs: number;
+  /** Compute overcommit of a node's pool (1 when none). */
+  readonly computeOvercommit: (node: string) => number;
+}
+
+export interface PlacementPort {
+  evaluate(input: EvaluateInput): NodeVerdict[];
+}
+
+/** Kubernetes resource name a container's devices are counted under. */
+export function resourceNameOf(a: AcceleratorRequest): string {
+  if (a.vendor === 'nvidia') return 'nvidia.com/gpu';
+  const family = a.allow?.[0] ?? 'Ascend910';
+  if (a.kind === 'share' && a.template !== undefined) return `huawei.com/${family}-${a.template}`;
+  return `huawei.com/${family}`;
+}
+
+/** Isolation written into the decision. */
+export function decisionIsolation(pod: PodRequest): IsolationMode {
+  return pod.isolation ?? (pod.containers.some((c) => c.accel.kind === 'share') ? 'hami-core' : 'exclusive');
+}
