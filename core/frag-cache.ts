@@ -47,8 +47,7 @@ export function cachedNodeFragmentation(
     }
     sortScratch[j + 1] = v;
   }
-  let key = `${model}|${cpuFreeMilli}`;
-  for (let i = 0; i < count; i++) key += `,${sortScratch[i]}`;
+  const key = stateKey(model, cpuFreeMilli, count);
   const hit = cache.memo.get(key);
   if (hit !== undefined) {
     cache.hits++;
@@ -62,4 +61,20 @@ export function cachedNodeFragmentation(
   if (cache.memo.size >= cache.maxEntries) cache.memo.clear();
   cache.memo.set(key, value);
   return value;
+}
+
+/** Compact key: model, CPU, then one UTF-16 unit per device when values are small integers. */
+function stateKey(model: string, cpuFreeMilli: number, count: number): string {
+  let compact = true;
+  for (let i = 0; i < count; i++) {
+    const v = sortScratch[i] as number;
+    if (!Number.isInteger(v) || v > 0xffff) {
+      compact = false;
+      break;
+    }
+  }
+  if (compact) return `${model}\u0001${cpuFreeMilli}\u0001${String.fromCharCode.apply(null, sortScratch)}`;
+  let key = `${model}\u0002${cpuFreeMilli}`;
+  for (let i = 0; i < count; i++) key += `,${sortScratch[i]}`;
+  return key;
 }

@@ -59,7 +59,7 @@ export interface NodeView {
   readonly pair: Uint8Array;
   /** Compute granted on this node per pod priority. */
   readonly computeByPriority: ReadonlyMap<number, number>;
-  /** Bumped on every change; keys caches. */
+  /** Changes on every change of this node; unique across a ledger and all its clones (keys caches). */
   readonly version: number;
 }
 
@@ -77,9 +77,14 @@ interface NodeState extends NodeView {
   fragValue: number;
 }
 
+/** Shared by a ledger and its clones so node versions never repeat with different contents. */
+interface VersionClock {
+  v: number;
+}
+
 export type ReserveResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
-function newState(node: Node, index: number, modelId: (v: Vendor, m: string) => number): NodeState {
+function newState(node: Node, index: number, modelId: (v: Vendor, m: string) => number, clock: VersionClock): NodeState {
   const n = node.devices.length;
   if (n > MAX_DEVICES_PER_NODE) {
     throw new RequestError(`node ${node.name}: ${n} devices, at most ${MAX_DEVICES_PER_NODE} supported`);
@@ -106,7 +111,7 @@ function newState(node: Node, index: number, modelId: (v: Vendor, m: string) => 
     devModel,
     pair: pairScoreMatrix(node),
     computeByPriority: new Map(),
-    version: 0,
+    version: ++clock.v,
     idToPos,
     setCache: new Map(),
     fragOwner: null,
@@ -137,6 +142,7 @@ export class Ledger {
   private readonly modelIds: Map<string, number>;
   private readonly vendors: Vendor[];
   private readonly reservations: Map<string, Placement>;
+  private readonly clock: VersionClock;
 
   private constructor(
     states: NodeState[],
@@ -145,7 +151,9 @@ export class Ledger {
     modelIds: Map<string, number>,
     vendors: Vendor[],
     reservations: Map<string, Placement>,
+    clock: VersionClock,
   ) {
+    this.clock = clock;
     this.vendors = vendors;
     this.states = states;
     this.byName = byName;
@@ -156,7 +164,7 @@ export class Ledger {
 
   /** An empty ledger over these nodes (names must be unique). */
   static fromNodes(nodes: readonly Node[]): Ledger {
-    const ledger = new Ledger([], new Map(), [], new Map(), [], new Map());
+    const ledger = new Ledger([], new Map(), [], new Map(), [], new Map(), { v: 0 });
     for (const node of nodes) ledger.upsertNode(node);
     return ledger;
   }
@@ -170,6 +178,7 @@ export class Ledger {
       new Map(this.modelIds),
       [...this.vendors],
       new Map(this.reservations),
+      this.clock,
     );
   }
 
@@ -246,7 +255,7 @@ export class Ledger {
   upsertNode(node: Node): void {
     const existing = this.byName.get(node.name);
     const index = existing ?? this.states.length;
-    const state = newState(node, index, (v, m) => this.modelId(v, m));
+    const state = newState(node, index, (v, m) => this.modelId(v, m), this.clock);
     if (existing === undefined) {
       this.states.push(state);
       this.byName.set(node.name, index);
@@ -254,7 +263,7 @@ export class Ledger {
     }
     this.states[index] = state;
     for (const p of this.reservations.values()) {
-      if (p.node === node.name) applyPlacement(state, p, 1, true);
+      if (p.node === node.name) applyPlacement(state, p, 1, true, this.clock);
     }
   }
 
@@ -266,7 +275,7 @@ export class Ledger {
     const pos = s.idToPos.get(deviceId);
     if (pos === undefined) return false;
     s.devHealthy[pos] = health === 'healthy' ? 1 : 0;
-    s.version++;
+    s.version = ++this.clock.v;
     return true;
   }
 
@@ -283,7 +292,7 @@ export class Ledger {
     const s = this.state(index);
     const problem = checkPlacement(s, placement, options.computeOvercommit ?? 1);
     if (problem !== null) return { ok: false, reason: `node ${placement.node}: ${problem}` };
-    applyPlacement(s, placement, 1, false);
+    applyPlacement(s, placement, 1, false, this.clock);
     this.reservations.set(podUid, placement);
     return { ok: true };
   }
@@ -294,7 +303,7 @@ export class Ledger {
     if (p === undefined) return undefined;
     this.reservations.delete(podUid);
     const index = this.byName.get(p.node);
-    if (index !== undefined) applyPlacement(this.state(index), p, -1, true);
+    if (index !== undefined) applyPlacement(this.state(index), p, -1, true, this.clock);
     return p;
   }
 }
@@ -323,7 +332,7 @@ function checkPlacement(s: NodeState, p: Placement, overcommit: number): string 
   return null;
 }
 
-function applyPlacement(s: NodeState, p: Placement, sign: 1 | -1, lenient: boolean): void {
+function applyPlacement(s: NodeState, p: Placement, sign: 1 | -1, lenient: boolean, clock: VersionClock): void {
   s.cpuUsedMilli += sign * p.cpuMilli;
   s.memoryUsedMiB += sign * p.memoryMiB;
   let compute = 0;
@@ -345,5 +354,5 @@ function applyPlacement(s: NodeState, p: Placement, sign: 1 | -1, lenient: boole
   const next = prev + sign * compute;
   if (next === 0) s.computeByPriority.delete(p.priority);
   else s.computeByPriority.set(p.priority, next);
-  s.version++;
+  s.version = ++clock.v;
 }

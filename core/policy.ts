@@ -20,6 +20,12 @@ export interface NodeScorer {
   readonly pickShareDevice?: SharePicker;
   /** Device choice for whole requests; default: best interconnect / Ascend ring rules. */
   readonly pickWholeSet?: WholeSetPicker;
+  /**
+   * True when `score` (and the pickers) depend only on the node's state, the pod's shape
+   * (resources, priority) and the fit — then `scheduleOne` may reuse results across
+   * decisions through a `ScheduleCache`. Leave unset for scorers using randomness or outside state.
+   */
+  readonly cacheable?: boolean;
 }
 
 export interface PolicyConfig {
@@ -90,6 +96,7 @@ export function createPolicyScorer(
   }
   return {
     name: checked.name,
+    cacheable: true,
     score(view, pod, fit, ctx) {
       let s = 0;
       const input = { view, pod, fit, ctx };

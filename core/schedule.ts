@@ -7,9 +7,10 @@ import type { AcceleratorRequest, IsolationMode, PodRequest } from './request.js
 import type { ContainerAssignment, Decision, DeviceShare } from './decision.js';
 import type { Node } from './model.js';
 import type { Ledger, Placement } from './ledger.js';
-import { compilePod, fitNode, type CompiledPod, type NodeFit, type PlacementOptions, type Unfit } from './fit.js';
+import { compilePod, fitNode, type CompiledPod, type FitResult, type NodeFit, type PlacementOptions, type Unfit } from './fit.js';
 import { createPolicyScorer, DEFAULT_POLICY, type NodeScorer } from './policy.js';
 import type { ScoreContext } from './score-context.js';
+import { bindScheduleCache, lookupEntry, podShapeKey, storeEntry, type ScheduleCache } from './schedule-cache.js';
 
 export interface FilterResult {
   readonly feasible: readonly NodeFit[];
@@ -27,6 +28,11 @@ export interface ScheduleOptions extends PlacementOptions {
   readonly scorer?: NodeScorer;
   /** Node names to consider, in tie-break order; default: every node of the ledger in ledger order. */
   readonly candidates?: readonly string[];
+  /**
+   * Memo of per-node results across decisions (`createScheduleCache()`), used by
+   * `scheduleOne` when the scorer is `cacheable`. Results are identical with or without it.
+   */
+  readonly cache?: ScheduleCache;
 }
 
 const defaultScorer = createPolicyScorer(DEFAULT_POLICY);
@@ -135,14 +141,27 @@ export function scheduleOne(
   let bestScore = -Infinity;
   let feasibleCount = 0;
   let unfit: Unfit[] | null = null;
+  const cache = scorer.cacheable === true ? options.cache : undefined;
+  if (cache !== undefined) bindScheduleCache(cache, scorer, opts);
+  const shape = cache === undefined ? '' : podShapeKey(pod);
   const visit = (index: number): void => {
-    const r = fitNode(ledger, index, cp, opts);
+    const view = ledger.view(index);
+    let r: FitResult;
+    let s = 0;
+    const hit = cache === undefined ? undefined : lookupEntry(cache, index, view, shape);
+    if (hit !== undefined) {
+      r = hit.fit;
+      s = hit.score;
+    } else {
+      r = fitNode(ledger, index, cp, opts);
+      if (r.ok) s = scorer.score(view, pod, r.fit, ctx);
+      if (cache !== undefined) storeEntry(cache, index, view, shape, { fit: r, score: s });
+    }
     if (!r.ok) {
       if (feasibleCount === 0) (unfit ??= []).push(r.unfit);
       return;
     }
     feasibleCount++;
-    const s = scorer.score(ledger.view(index), pod, r.fit, ctx);
     if (s > bestScore || best === null) {
       bestScore = s;
       best = r.fit;
