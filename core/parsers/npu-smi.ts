@@ -88,7 +88,7 @@ export function parseNpuSmiInfo(text: string): NpuSmiInfo {
     const t = l.text.trim();
     if (t.startsWith('+=')) break;
     if (t.startsWith('|')) headerRows.push(l);
-    else if (!isBorder(t)) throw new ParseError(src, l.no, `expected the table header, got ${quoteLine(t)}`);
+    else if (t !== '' && !isBorder(t)) throw new ParseError(src, l.no, `expected the table header, got ${quoteLine(t)}`);
   }
   const [npuHeader, chipHeader] = headerRows;
   if (i >= lines.length || npuHeader === undefined || chipHeader === undefined || headerRows.length !== 2) {
@@ -129,6 +129,10 @@ export function parseNpuSmiInfo(text: string): NpuSmiInfo {
     if (t.startsWith('|')) {
       block.push(l);
       continue;
+    }
+    if (block.length > 0 && t === '') {
+      const last = block[block.length - 1] as Line;
+      throw new ParseError(src, last.no, "the NPU block ends without a closing '+===' border (truncated file?)");
     }
     if (block.length > 0) {
       throw new ParseError(src, l.no, `expected a row or a '+===' border to close the NPU block, got ${quoteLine(t)} (truncated table?)`);
@@ -240,6 +244,15 @@ function assignIds(
   if (phys.some((p) => p === null) && !oneChipEach) {
     warnings.push('several chips per NPU and no Device/Phy-ID column; chips are numbered in table order');
   }
+  const pairs = new Map<string, number>();
+  raw.forEach((c, k) => {
+    const key = `${c.npuId}/${c.chipId}`;
+    const prev = pairs.get(key);
+    if (prev !== undefined) {
+      throw new ParseError(src, chipLines[k] ?? null, `duplicate NPU ${c.npuId} chip ${c.chipId} (also on line ${prev}); expected one row per chip`);
+    }
+    pairs.set(key, chipLines[k] ?? 0);
+  });
   const seen = new Map<string, number>();
   return raw.map((c, k) => {
     const index = phys[k] ?? (oneChipEach ? c.npuId : k);
