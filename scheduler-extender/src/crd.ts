@@ -43,7 +43,14 @@ export const PoolSpec = Type.Object({
   nodeSelector: Type.Optional(LabelSelector),
   mode: Type.Union([Type.Literal('elastic'), Type.Literal('fixed'), Type.Literal('mixed')]),
   isolation: Type.Optional(
-    Type.Union(['exclusive', 'hami-core', 'mps', 'mig', 'time-slicing', 'vnpu'].map((s) => Type.Literal(s))),
+    Type.Union([
+      Type.Literal('exclusive'),
+      Type.Literal('hami-core'),
+      Type.Literal('mps'),
+      Type.Literal('mig'),
+      Type.Literal('time-slicing'),
+      Type.Literal('vnpu'),
+    ]),
   ),
   computeOvercommit: Type.Optional(Type.Number({ minimum: 1 })),
 });

@@ -43,7 +43,7 @@ describe('translatePod', () => {
   it('takes pool and queue from the tenant of the namespace when labels are absent', () => {
     const r = translatePod(kubePod('p'), {
       tenantForNamespace: (ns) => (ns === 'ml' ? { metadata: { name: 't' }, spec: { namespaces: ['ml'], defaultPool: 'inference', defaultQueue: 'q-inf' } } : undefined),
-      pool: (n) => (n === 'inference' ? { metadata: { name: n }, spec: { mode: 'fixed', isolation: 'mps' } } : undefined),
+      pool: (n) => (n === 'inference' ? { metadata: { name: n }, spec: { mode: 'fixed' as const, isolation: 'mps' as const } } : undefined),
     });
     expect(r.pool).toBe('inference');
     expect(r.queue).toBe('q-inf');
