@@ -7,6 +7,7 @@
 import {
   createFragCache,
   createPolicyScorer,
+  createScheduleCache,
   DEFAULT_POLICY,
   fragmentationBefore,
   Ledger,
@@ -171,7 +172,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
   let used = 0;
   let failed = 0;
   const every = input.progressEvery ?? 250;
-  const options = { scorer, candidates, fragCache, random: rng.next };
+  const options = { scorer, candidates, fragCache, random: rng.next, cache: createScheduleCache() };
   for (let k = 0; k < order.length; k++) {
     const p = order[k] as OpenbPod;
     const pod: PodRequest = toPodRequest(p);
