@@ -137,6 +137,7 @@ describe('npu-smi info -t topo: malformed', () => {
     { name: 'unknown link class', input: [TOPO_HEAD, RING4[0], topoRow(1, ['HCCS', 'X', 'NVLINK', 'HCCS']), ...RING4.slice(2)].join('\n'), line: 3, want: /NPU1\/NPU2: unknown link class 'NVLINK'/ },
     { name: 'missing cell (non-square)', input: [TOPO_HEAD, RING4[0], topoRow(1, ['HCCS', 'X', 'HCCS']), ...RING4.slice(2)].join('\n'), line: 3, want: /row NPU1 has 4 cells; expected 5/ },
     { name: 'asymmetric', input: [TOPO_HEAD, RING4[0], topoRow(1, ['SYS', 'X', 'HCCS', 'HCCS']), ...RING4.slice(2)].join('\n'), line: 3, want: /not symmetric: NPU0\/NPU1 is HCCS but NPU1\/NPU0 is SYS/ },
+    { name: 'cut inside the last row (0-23 would read as 0-2)', input: [TOPO_HEAD, ...RING4].join('\n').slice(0, -1), line: 5, want: /last row has no newline; the output looks truncated/ },
     { name: 'diagonal not X', input: [TOPO_HEAD, topoRow(0, ['HCCS', 'HCCS', 'HCCS', 'HCCS']), ...RING4.slice(1)].join('\n'), line: 2, want: /NPU0\/NPU0: expected X on the diagonal/ },
   ];
   it.each(cases)('$name', ({ input, line, want }) => {
@@ -176,7 +177,7 @@ describe('npu-smi info -t topo: groups', () => {
       topoRow(2, ['SYS', 'HCCS', 'X', 'HCCS']),
       topoRow(3, ['SYS', 'SYS', 'HCCS', 'X']),
     ];
-    const t = parseNpuSmiTopo([TOPO_HEAD, ...rows].join('\n'));
+    const t = parseNpuSmiTopo(`${[TOPO_HEAD, ...rows].join('\n')}\n`);
     expect(t.groups).toEqual([[0, 1, 2, 3]]);
     expect(t.fullMesh).toBe(false);
     expect(t.warnings[0]).toMatch(/not fully connected \(no HCCS between NPU0\/NPU2, NPU0\/NPU3, NPU1\/NPU3\)/);

@@ -7,7 +7,7 @@
  * group holds every NPU and every pair in it is HCCS-connected.
  */
 import { ParseError } from '../errors.js';
-import { type Line, parseCpuList, quoteLine, requireNonEmpty, splitLines } from './text.js';
+import { type Line, parseCpuList, quoteLine, requireNonEmpty, requireTerminated, splitLines } from './text.js';
 
 export const NPU_SMI_TOPO_SOURCE = 'npu-smi info -t topo';
 
@@ -79,6 +79,7 @@ export function parseNpuSmiTopo(text: string): NpuSmiTopo {
       }
     }
   }
+  requireTerminated(src, text, lines, lines[i - 1] as Line);
   let inLegend = false;
   for (const l of lines.slice(i)) {
     const t = l.text.trim();

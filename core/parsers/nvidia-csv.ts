@@ -9,7 +9,7 @@
  */
 import { ParseError } from '../errors.js';
 import { GPU_UUID, type NvidiaGpu, type NvidiaGpuList, nvidiaHealth } from './nvidia-gpu.js';
-import { cellOrNull, type Line, parseIntCell, parseQuantity, quoteLine, requireNonEmpty, splitLines } from './text.js';
+import { cellOrNull, type Line, parseIntCell, parseQuantity, quoteLine, requireNonEmpty, requireTerminated, splitLines } from './text.js';
 
 export const NVIDIA_CSV_SOURCE = 'nvidia-smi --query-gpu';
 
@@ -92,6 +92,8 @@ export function parseNvidiaSmiCsv(text: string, options: NvidiaCsvOptions = {}):
   if (body.length === 0) warnings.push('no GPU rows (header only)');
 
   const gpus: NvidiaGpu[] = body.map((line, row) => parseRow(src, line, row, columns));
+  const lastRow = body[body.length - 1];
+  if (lastRow !== undefined) requireTerminated(src, text, splitLines(text), lastRow);
   checkUnique(src, body, gpus);
   gpus.sort((a, b) => a.index - b.index);
   const driverCol = col('driver_version');

@@ -78,6 +78,18 @@ describe('nvidia-smi topo -m: malformed', () => {
       want: /header lists 2 GPUs but 1 GPU rows follow; expected row GPU1/,
     },
     {
+      name: 'cut inside the last row (affinity 8-15 would read as 8-1)',
+      input: topo(...OK2.slice(0, 2), ['GPU1', 'NV4', ' X ', '8-1']).slice(0, -1),
+      line: 3,
+      want: /row GPU1 has 1 affinity cells; expected 3/,
+    },
+    {
+      name: 'cut inside the last row of an old-format matrix (0-15 would read as 0-1)',
+      input: topo(['', 'GPU0', 'GPU1', 'CPU Affinity'], ['GPU0', ' X ', 'SYS', '0-15'], ['GPU1', 'SYS', ' X ', '0-15']).slice(0, -2),
+      line: 3,
+      want: /last row has no newline; the output looks truncated/,
+    },
+    {
       name: 'rows out of order',
       input: topo(HEAD2, ['GPU1', 'NV4', ' X ', '8-15', '1', '', 'N/A'], ['GPU0', ' X ', 'NV4', '0-7', '0', '', 'N/A']),
       line: 2,
@@ -230,6 +242,7 @@ describe('nvidia-smi --query-gpu CSV: malformed', () => {
     { name: 'bad index', input: `${head}\n-1, ${GPU_A}, H100, 1 MiB\n`, line: 2, want: /index: expected a non-negative integer, got '-1'/ },
     { name: 'duplicate uuid', input: `${head}\n0, ${GPU_A}, H100, 1 MiB\n1, ${GPU_A}, H100, 1 MiB\n`, line: 3, want: /duplicate GPU UUID/ },
     { name: 'duplicate index', input: `${head}\n0, ${GPU_A}, H100, 1 MiB\n0, ${GPU_B}, H100, 1 MiB\n`, line: 3, want: /duplicate GPU index 0/ },
+    { name: 'cut inside the last cell (81559 MiB would read as 815)', input: `${head}\n0, ${GPU_A}, H100, 815`, line: 2, want: /last row has no newline; the output looks truncated/ },
     { name: 'no uuid column', input: 'index, name\n0, H100\n', line: 1, want: /no 'uuid' column/ },
     { name: 'blank line between rows', input: `${head}\n\n0, ${GPU_A}, H100, 1 MiB\n`, line: 2, want: /empty line; expected 4 cells/ },
     { name: 'header disagrees with the given fields', input: `${head}\n0, ${GPU_A}, H100, 1 MiB\n`, fields: ['uuid', 'name'], line: 1, want: /does not match the given fields/ },

@@ -8,7 +8,7 @@
  */
 import { ParseError } from '../errors.js';
 import type { LinkClass } from '../model.js';
-import { type Line, parseCpuList, parseIntCell, quoteLine, requireNonEmpty, splitLines } from './text.js';
+import { type Line, parseCpuList, parseIntCell, quoteLine, requireNonEmpty, requireTerminated, splitLines } from './text.js';
 
 export const NVIDIA_TOPO_SOURCE = 'nvidia-smi topo -m';
 
@@ -119,6 +119,7 @@ export function parseNvidiaTopo(text: string): NvidiaTopo {
     );
   }
   checkSymmetric(src, lines[headerIdx + 1]?.no ?? header.no, links);
+  requireTerminated(src, text, lines, lines[i - 1] as Line);
   checkTrailer(lines.slice(i), warnings);
   return { gpus, links, ignoredColumns: nicColumns, warnings };
 }

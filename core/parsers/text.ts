@@ -97,3 +97,15 @@ export function quoteLine(text: string): string {
   const t = text.length > 80 ? `${text.slice(0, 77)}...` : text;
   return `'${t}'`;
 }
+
+/**
+ * Tools end every line with a newline. When the last data row is also the last line of
+ * the input and has no newline, the output was probably cut off inside that row (a
+ * truncated `81559 MiB` still reads as a number), so refuse it.
+ */
+export function requireTerminated(source: string, text: string, lines: readonly Line[], last: Line): void {
+  const final = lines[lines.length - 1];
+  if (final !== undefined && final.no === last.no && !text.endsWith('\n')) {
+    throw new ParseError(source, last.no, 'the last row has no newline; the output looks truncated (expected a complete line)');
+  }
+}
