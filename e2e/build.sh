@@ -38,15 +38,17 @@ for target in etcd:go.etcd.io/etcd/server/v3 \
   fi
 done
 
-# The device-manager harness is ours and small: rebuild it whenever its sources are newer.
-DM_SRC_NEWEST="$(find "$HARNESS/cmd/devicemanager" "$HARNESS/go.mod" "$HARNESS/go.sum" -type f -newer "$OUT/devicemanager" 2>/dev/null | head -1 || true)"
-if need devicemanager || [ -n "$DM_SRC_NEWEST" ]; then
-  t=$(stamp); echo "== building devicemanager harness"
-  $NICE go build -trimpath -ldflags "$LDFLAGS" -o "$OUT/devicemanager.tmp" ./cmd/devicemanager
-  mv "$OUT/devicemanager.tmp" "$OUT/devicemanager"; report devicemanager "$t"
-else
-  echo "== devicemanager present in $OUT (skip)"
-fi
+# Our own harness programs are small: rebuild them whenever their sources are newer.
+for name in devicemanager stubplugin; do
+  newer="$(find "$HARNESS/cmd/$name" "$HARNESS/go.mod" "$HARNESS/go.sum" -type f -newer "$OUT/$name" 2>/dev/null | head -1 || true)"
+  if need "$name" || [ -n "$newer" ]; then
+    t=$(stamp); echo "== building $name harness"
+    $NICE go build -trimpath -ldflags "$LDFLAGS" -o "$OUT/$name.tmp" "./cmd/$name"
+    mv "$OUT/$name.tmp" "$OUT/$name"; report "$name" "$t"
+  else
+    echo "== $name present in $OUT (skip)"
+  fi
+done
 
 if need kwok; then
   t=$(stamp); echo "== building kwok $KWOK_VERSION"
@@ -54,6 +56,16 @@ if need kwok; then
   mv "$OUT/.gobin/kwok" "$OUT/kwok"; rmdir "$OUT/.gobin" 2>/dev/null || true; report kwok "$t"
 else
   echo "== kwok present in $OUT (skip)"
+fi
+# kwok's upstream default stages (what kwokctl injects), taken from the kwok module itself.
+if [ ! -d "$OUT/kwok-stages" ]; then
+  KWOK_DIR="$(cd "$OUT" && GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')"
+  mkdir -p "$OUT/kwok-stages.tmp"
+  for f in node/fast/node-initialize.yaml node/heartbeat/node-heartbeat.yaml \
+           pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    cp "$KWOK_DIR/kustomize/stage/$f" "$OUT/kwok-stages.tmp/"
+  done
+  chmod u+w "$OUT/kwok-stages.tmp"/*; mv "$OUT/kwok-stages.tmp" "$OUT/kwok-stages"
 fi
 echo "== e2e binaries ready in $OUT (total $(( $(stamp) - T0 ))s)"
 echo "$OUT" > "$HERE/.bin-dir"
