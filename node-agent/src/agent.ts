@@ -40,6 +40,8 @@ export interface AgentDeps {
   readonly metricsListen: string | null;
   readonly registrationCheckMs?: number;
   readonly hostname?: string;
+  /** How long start() waits for the pod source's first list before reconciling anyway. */
+  readonly syncTimeoutMs?: number;
 }
 
 export interface Agent {
@@ -160,7 +162,10 @@ export function buildAgent(deps: AgentDeps): Agent {
     } catch (err) {
       log.error({ err }, 'checkpoint unreadable; starting from the kubelet pod-resources view only');
     }
-    if (deps.pods.waitForSync !== undefined) await deps.pods.waitForSync();
+    if (deps.pods.waitForSync !== undefined) {
+      const synced = await Promise.race([deps.pods.waitForSync().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), deps.syncTimeoutMs ?? 30_000).unref())]);
+      if (!synced) log.warn('pod list not synced in time; reconciling with what is known');
+    }
     let podResources = null;
     if (deps.podResourcesSocket !== null) {
       try {
