@@ -107,7 +107,9 @@ export function normalizeScores(scores: readonly number[], max = 10): number[] {
   return scores.map((s) => {
     if (!Number.isFinite(s)) return 0;
     if (hi === lo) return max;
-    return Math.round(((s - lo) / (hi - lo)) * max);
+    // halves keep hi − lo finite for scores near ±Number.MAX_VALUE
+    const v = Math.round(((s / 2 - lo / 2) / (hi / 2 - lo / 2)) * max);
+    return Number.isFinite(v) ? Math.min(max, Math.max(0, v)) : 0;
   });
 }
 
