@@ -89,12 +89,15 @@ export function parseNvidiaSmiCsv(text: string, options: NvidiaCsvOptions = {}):
     }
   }
   if (col('index') === -1) warnings.push("no 'index' column; GPUs are numbered in row order");
-  if (body.length === 0) warnings.push('no GPU rows (header only)');
+  if (body.length === 0) {
+    // nvidia-smi prints 'No devices were found' rather than a bare header.
+    throw new ParseError(src, first.no, 'a header but no GPU rows; expected one row per GPU (truncated file?)');
+  }
 
   const gpus: NvidiaGpu[] = body.map((line, row) => parseRow(src, line, row, columns));
-  const lastRow = body[body.length - 1];
-  if (lastRow !== undefined) requireTerminated(src, text, splitLines(text), lastRow);
+  requireTerminated(src, text, splitLines(text), body[body.length - 1] ?? first);
   checkUnique(src, body, gpus);
+  checkCount(src, body, columns, gpus.length);
   gpus.sort((a, b) => a.index - b.index);
   const driverCol = col('driver_version');
   const driverVersion = driverCol === -1 || body[0] === undefined ? null : cellOrNull(splitCells(body[0].text)[driverCol]);
@@ -153,5 +156,17 @@ function checkUnique(src: string, body: Line[], gpus: NvidiaGpu[]): void {
     if (indexes.has(g.index)) throw new ParseError(src, line, `duplicate GPU index ${g.index}; expected one row per GPU`);
     ids.add(g.id);
     indexes.add(g.index);
+  }
+}
+
+/** `count` (number of GPUs, repeated on every row) must agree with the number of rows. */
+function checkCount(src: string, body: Line[], columns: Column[], rows: number): void {
+  const k = columns.findIndex((c) => c.key === 'count');
+  if (k === -1) return;
+  for (const line of body) {
+    const count = parseIntCell(src, line.no, 'count', splitCells(line.text)[k]);
+    if (count !== null && count !== rows) {
+      throw new ParseError(src, line.no, `count says ${count} GPUs but the output has ${rows} row(s) (truncated file?)`);
+    }
   }
 }

@@ -243,6 +243,9 @@ describe('nvidia-smi --query-gpu CSV: malformed', () => {
     { name: 'duplicate uuid', input: `${head}\n0, ${GPU_A}, H100, 1 MiB\n1, ${GPU_A}, H100, 1 MiB\n`, line: 3, want: /duplicate GPU UUID/ },
     { name: 'duplicate index', input: `${head}\n0, ${GPU_A}, H100, 1 MiB\n0, ${GPU_B}, H100, 1 MiB\n`, line: 3, want: /duplicate GPU index 0/ },
     { name: 'cut inside the last cell (81559 MiB would read as 815)', input: `${head}\n0, ${GPU_A}, H100, 815`, line: 2, want: /last row has no newline; the output looks truncated/ },
+    { name: 'fewer rows than count', input: `count, uuid, name\n2, ${GPU_A}, H100\n`, line: 2, want: /count says 2 GPUs but the output has 1 row\(s\)/ },
+    { name: 'header only', input: `${head}\n`, line: 1, want: /a header but no GPU rows; expected one row per GPU/ },
+    { name: 'No devices were found', input: 'No devices were found\n', line: 1, want: /expected a header line of field names/ },
     { name: 'no uuid column', input: 'index, name\n0, H100\n', line: 1, want: /no 'uuid' column/ },
     { name: 'blank line between rows', input: `${head}\n\n0, ${GPU_A}, H100, 1 MiB\n`, line: 2, want: /empty line; expected 4 cells/ },
     { name: 'header disagrees with the given fields', input: `${head}\n0, ${GPU_A}, H100, 1 MiB\n`, fields: ['uuid', 'name'], line: 1, want: /does not match the given fields/ },
@@ -271,9 +274,4 @@ describe('nvidia-smi --query-gpu CSV: variations', () => {
     expect(list.warnings).toEqual(["no 'index' column; GPUs are numbered in row order"]);
   });
 
-  it('header only: no GPUs, a warning', () => {
-    const list = parseNvidiaSmiCsv('index, uuid, name\n');
-    expect(list.gpus).toEqual([]);
-    expect(list.warnings).toEqual(['no GPU rows (header only)']);
-  });
 });

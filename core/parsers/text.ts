@@ -25,7 +25,7 @@ export function splitLines(text: string): Line[] {
 
 /** Throw a ParseError when the text has no non-blank line. */
 export function requireNonEmpty(source: string, text: string): void {
-  if (text.trim() === '') throw new ParseError(source, null, 'input is empty; expected the output of the command');
+  if (stripAnsi(text).replace(/^\uFEFF/, '').trim() === '') throw new ParseError(source, null, 'input is empty; expected the output of the command');
 }
 
 /** Placeholders nvidia-smi / npu-smi print for a missing value. */
