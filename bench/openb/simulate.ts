@@ -15,6 +15,7 @@ import {
   scheduleOne,
   typicalTaskClasses,
   type FragCache,
+  type Node,
   type NodeScorer,
   type PodRequest,
   type TaskClass,
@@ -134,31 +135,36 @@ function decreasing(pods: readonly OpenbPod[]): OpenbPod[] {
   return [...pods].sort((a, b) => podGpuMilli(b) - podGpuMilli(a) || b.gpuMilli - a.gpuMilli || b.cpuMilli - a.cpuMilli);
 }
 
-export function runSimulation(input: SimulationInput): SimulationResult {
-  const started = performance.now();
-  const gpus = input.nodes.reduce((s, n) => s + n.gpuCount, 0);
-  if (gpus === 0) throw new SimArgsError('the node list has no GPUs; the experiment measures GPU allocation');
-  const capacity = gpus * 1000;
-  const topologyMode = input.topology ?? 'none';
-  const coreNodes = input.nodes.map((n) => toCoreNode(n, topologyMode));
-  const ledger = Ledger.fromNodes(coreNodes);
-  // FGD's node-name permutation: a seeded order that breaks score ties.
-  const candidates = shuffled(coreNodes.map((n) => n.name), createRng(input.seed ^ 0x2545f491));
-  const workload = prepareWorkload(input.pods, capacity, input.tune, input.seed);
-  const mix = workloadMix(workload);
-  const fragCache: FragCache = createFragCache(mix);
+interface PlaceOutcome {
+  readonly samples: Sample[];
+  readonly failed: number;
+  readonly stats: TopologyStats;
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
+}
+
+interface PlaceSetup {
+  readonly input: SimulationInput;
+  readonly coreNodes: readonly Node[];
+  readonly candidates: readonly string[];
+  readonly mix: readonly TaskClass[];
+}
+
+/** Place `order` one pod at a time on an empty cluster; a sample after every attempt. */
+function placeSequence(setup: PlaceSetup, order: readonly OpenbPod[], scorerFor: (ctx: BaselineContext) => NodeScorer, report: boolean): PlaceOutcome {
+  const { input } = setup;
+  const ledger = Ledger.fromNodes(setup.coreNodes);
+  const fragCache: FragCache = createFragCache(setup.mix);
   const rng = createRng(input.seed ^ 0x68e31da4);
   const classes = new Uint32Array(ledger.nodeCount);
-  const baseline: BaselineContext = {
+  const scorer = scorerFor({
     random: rng.next,
     classBook: { classes },
     maxCpuMilli: Math.max(...input.nodes.map((n) => n.cpuMilli)),
     maxGpus: Math.max(...input.nodes.map((n) => n.gpuCount)),
-  };
-  const { scorer, offline } = setupPolicy(input.policy, baseline);
-  const order = offline ? decreasing(workload) : workload;
+  });
   const nodeModel = input.nodes.map((n) => n.model);
-
   // Cluster fragmentation, kept per node and updated where a pod lands.
   const nodeFrag = new Float64Array(ledger.nodeCount);
   let fragTotal = 0;
@@ -172,18 +178,18 @@ export function runSimulation(input: SimulationInput): SimulationResult {
   let used = 0;
   let failed = 0;
   const every = input.progressEvery ?? 250;
-  const options = { scorer, candidates, fragCache, random: rng.next, cache: createScheduleCache() };
+  const options = { scorer, candidates: setup.candidates, fragCache, random: rng.next, cache: createScheduleCache() };
   for (let k = 0; k < order.length; k++) {
     const p = order[k] as OpenbPod;
     const pod: PodRequest = toPodRequest(p);
     arrived += podGpuMilli(p);
     const r = scheduleOne(ledger, pod, 0, options);
     if (r.ok) {
-      const wasEmpty = isEmpty(ledger, r.fit.nodeIndex);
+      const i = r.fit.nodeIndex;
+      const wasEmpty = isEmpty(ledger, i);
       const res = ledger.reserve(pod.uid, r.placement);
       if (!res.ok) throw new Error(`ledger refused the engine's own choice for ${pod.name}: ${res.reason}`);
       used += podGpuMilli(p);
-      const i = r.fit.nodeIndex;
       classes[i] = (classes[i] as number) | gpuClassBit(pod);
       fragTotal -= nodeFrag[i] as number;
       nodeFrag[i] = fragmentationBefore(ledger.view(i), fragCache);
@@ -191,22 +197,75 @@ export function runSimulation(input: SimulationInput): SimulationResult {
       recordTopology(stats, pod, r.fit.containers[0]?.positions ?? [], nodeModel[i] ?? '', wasEmpty);
     } else failed += 1;
     samples.push({ arrivedMilli: arrived, usedMilli: used, fragMilli: fragTotal });
-    if (input.onProgress && (k + 1) % every === 0) input.onProgress(k + 1, order.length);
+    if (report && input.onProgress && (k + 1) % every === 0) input.onProgress(k + 1, order.length);
   }
-  input.onProgress?.(order.length, order.length);
-  // The offline bound has no arrival order: its curve is meaningless, only the end point counts.
+  if (report) input.onProgress?.(order.length, order.length);
+  return { samples, failed, stats, hits: fragCache.hits, misses: fragCache.misses, entries: fragCache.memo.size };
+}
+
+/** Points at which the offline bound is computed (it has no arrival curve). */
+export const OFFLINE_POINTS = [95, 100, 130] as const;
+
+export function runSimulation(input: SimulationInput): SimulationResult {
+  const started = performance.now();
+  const gpus = input.nodes.reduce((s, n) => s + n.gpuCount, 0);
+  if (gpus === 0) throw new SimArgsError('the node list has no GPUs; the experiment measures GPU allocation');
+  const capacity = gpus * 1000;
+  const topologyMode = input.topology ?? 'none';
+  const coreNodes = input.nodes.map((n) => toCoreNode(n, topologyMode));
+  // FGD's node-name permutation: a seeded order that breaks score ties.
+  const candidates = shuffled(coreNodes.map((n) => n.name), createRng(input.seed ^ 0x2545f491));
+  const workload = prepareWorkload(input.pods, capacity, input.tune, input.seed);
+  const setup: PlaceSetup = { input, coreNodes, candidates, mix: workloadMix(workload) };
+  const { scorer, offline } = setupPolicy(input.policy, {
+    random: () => 0,
+    classBook: { classes: new Uint32Array(0) },
+    maxCpuMilli: 1,
+    maxGpus: 1,
+  });
+  const scorerFor = (ctx: BaselineContext): NodeScorer => (offline ? scorer : setupPolicy(input.policy, ctx).scorer);
+  let result: { curves: Curves; failed: number; stats: TopologyStats; cache: { hits: number; misses: number; entries: number } };
+  if (!offline) {
+    const o = placeSequence(setup, workload, scorerFor, true);
+    result = { curves: curvesFrom(o.samples, capacity), failed: o.failed, stats: o.stats, cache: { hits: o.hits, misses: o.misses, entries: o.entries } };
+  } else {
+    // Offline bound: for each point x, the pods that have arrived by x % are placed largest
+    // first (first-fit decreasing) with full knowledge of the list; only x itself is reported.
+    const empty = (): (number | null)[] => Array.from({ length: 131 }, () => null);
+    const curves = { allocatedPct: empty(), unallocatedPct: empty(), fragmentationPct: empty(), fragmentationRatioPct: empty() };
+    let last: PlaceOutcome | null = null;
+    for (const x of OFFLINE_POINTS) {
+      const prefix: OpenbPod[] = [];
+      let arrived = 0;
+      for (const p of workload) {
+        if (arrived + podGpuMilli(p) > (x / 100) * capacity) break;
+        arrived += podGpuMilli(p);
+        prefix.push(p);
+      }
+      const o = placeSequence(setup, decreasing(prefix), scorerFor, x === 130);
+      const end = o.samples[o.samples.length - 1];
+      if (end !== undefined) {
+        curves.allocatedPct[x] = (end.usedMilli / capacity) * 100;
+        curves.unallocatedPct[x] = 100 - (end.usedMilli / capacity) * 100;
+        curves.fragmentationPct[x] = (end.fragMilli / capacity) * 100;
+        curves.fragmentationRatioPct[x] = capacity > end.usedMilli ? (end.fragMilli / (capacity - end.usedMilli)) * 100 : 0;
+      }
+      last = o;
+    }
+    result = { curves, failed: last?.failed ?? 0, stats: last?.stats ?? { bySize: {} }, cache: { hits: 0, misses: 0, entries: 0 } };
+  }
   return {
     policy: input.policy,
     seed: input.seed,
     tune: input.tune,
     gpus,
     nodes: input.nodes.length,
-    pods: order.length,
-    failedPods: failed,
-    curves: curvesFrom(samples, capacity),
-    topology: stats,
+    pods: workload.length,
+    failedPods: result.failed,
+    curves: result.curves,
+    topology: result.stats,
     elapsedMs: Math.round(performance.now() - started),
-    fragCache: { hits: fragCache.hits, misses: fragCache.misses, entries: fragCache.memo.size },
+    fragCache: result.cache,
   };
 }
 
