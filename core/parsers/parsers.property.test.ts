@@ -112,14 +112,19 @@ describe('npu-smi info -t topo groups', () => {
 
 type Kind = 'topo' | 'xml' | 'csv' | 'npu' | 'npu-topo';
 const all = files(FIXTURES);
-const samples: { name: string; kind: Kind; text: string }[] = all.flatMap((p) => {
+interface Sample {
+  readonly name: string;
+  readonly kind: Kind;
+  readonly text: string;
+}
+const samples: Sample[] = all.flatMap((p): Sample[] => {
   const name = relative(FIXTURES, p);
   const text = readFileSync(p, 'utf8');
-  if (name.endsWith('.topo-m.txt')) return [{ name, kind: 'topo' as const, text }];
-  if (name.endsWith('.xml')) return [{ name, kind: 'xml' as const, text }];
-  if (/query-gpu/.test(name)) return [{ name, kind: 'csv' as const, text }];
-  if (name.endsWith('_topo.txt')) return [{ name, kind: 'npu-topo' as const, text }];
-  if (name.startsWith('ascend/npu-smi/') && name.endsWith('.txt') && !name.includes('mapping')) return [{ name, kind: 'npu' as const, text }];
+  if (name.endsWith('.topo-m.txt')) return [{ name, kind: 'topo', text }];
+  if (name.endsWith('.xml')) return [{ name, kind: 'xml', text }];
+  if (/query-gpu/.test(name)) return [{ name, kind: 'csv', text }];
+  if (name.endsWith('_topo.txt')) return [{ name, kind: 'npu-topo', text }];
+  if (name.startsWith('ascend/npu-smi/') && name.endsWith('.txt') && !name.includes('mapping')) return [{ name, kind: 'npu', text }];
   return [];
 });
 
