@@ -5,10 +5,13 @@
  * roughly openb's mix). Pods are placed and reserved until the cluster is full; every
  * decision is timed.
  *
- *   npx tsx bench/core-bench.ts [--decisions 3000] [--seed 1]
+ *   npx tsx bench/core-bench.ts [--decisions 10000] [--seed 1] [--mode tessera] [--nodes 1213]
  *
- * Prints JSON: per cluster size, p50/p99/mean ms per decision, placed/failed counts,
- * fragmentation-cache hit rate.
+ * Three modes per cluster size: `tessera` (DEFAULT_POLICY with the per-node schedule cache,
+ * as the simulator and extender run it), `tessera-uncached` (same policy, no schedule cache:
+ * the cost for policies that cannot be cached) and `bestfit-external` (a NodeScorer written
+ * outside core, not cacheable). Prints JSON: p50/p99/mean wall ms per decision, CPU ms per
+ * decision (process.cpuUsage, robust to a busy machine), placed/failed counts, cache hit rates.
  */
 import { performance } from 'node:perf_hooks';
 import {
@@ -20,7 +23,9 @@ import {
   scheduleOne,
   typicalTaskClasses,
   type Node,
+  type NodeScorer,
   type PodRequest,
+  utilisationAfter,
   type TaskShape,
 } from '../core/index.js';
 
@@ -73,21 +78,31 @@ function quantile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
-function runOnce(nodeCount: number, decisions: number, seed: number) {
+type Mode = 'tessera' | 'tessera-uncached' | 'bestfit-external';
+
+/** A policy written outside core, as the simulator's baselines are: least leftover device compute. */
+const bestFit: NodeScorer = {
+  name: 'bestfit-external',
+  score: (view, pod, fit, ctx) => utilisationAfter({ view, pod, fit, ctx }),
+};
+
+function runOnce(nodeCount: number, decisions: number, seed: number, mode: Mode) {
   const random = rng(seed);
   const ledger = Ledger.fromNodes(openbLikeNodes(nodeCount, random));
   const shapes: TaskShape[] = [];
   for (let i = 0; i < decisions; i++) shapes.push(randomShape(random));
   const fragCache = createFragCache(typicalTaskClasses(shapes));
   const cache = createScheduleCache();
-  // the stream: enough pods to fill the cluster's GPUs (~1.1× capacity) or `decisions`, whichever first
   const times: number[] = [];
+  const cpu0 = process.cpuUsage();
+  const opts =
+    mode === 'tessera' ? { fragCache, cache } : mode === 'tessera-uncached' ? { fragCache } : { fragCache, scorer: bestFit };
   let placed = 0;
   let failed = 0;
   for (let i = 0; i < decisions; i++) {
     const pod = podOf(shapes[i] as TaskShape, i);
     const t0 = performance.now();
-    const r = scheduleOne(ledger, pod, 0, { fragCache, cache });
+    const r = scheduleOne(ledger, pod, 0, opts);
     if (r.ok) {
       const res = ledger.reserve(pod.uid, r.placement);
       if (!res.ok) throw new Error(res.reason);
@@ -96,8 +111,10 @@ function runOnce(nodeCount: number, decisions: number, seed: number) {
     if (r.ok) placed++;
     else failed++;
   }
+  const cpu = process.cpuUsage(cpu0);
   const sorted = [...times].sort((a, b) => a - b);
   return {
+    mode,
     nodes: nodeCount,
     decisions,
     placed,
@@ -105,7 +122,9 @@ function runOnce(nodeCount: number, decisions: number, seed: number) {
     p50Ms: +quantile(sorted, 0.5).toFixed(3),
     p99Ms: +quantile(sorted, 0.99).toFixed(3),
     meanMs: +(times.reduce((a, b) => a + b, 0) / times.length).toFixed(3),
+    cpuMsPerDecision: +((cpu.user + cpu.system) / 1000 / decisions).toFixed(3),
     totalS: +(times.reduce((a, b) => a + b, 0) / 1000).toFixed(2),
+    scheduleCacheHitRate: +(cache.hits / Math.max(1, cache.hits + cache.misses)).toFixed(3),
     fragCacheHitRate: +(fragCache.hits / Math.max(1, fragCache.hits + fragCache.misses)).toFixed(3),
     fragCacheEntries: fragCache.memo.size,
   };
@@ -119,7 +138,14 @@ function arg(name: string, fallback: number): number {
   return v;
 }
 
-const decisions = arg('decisions', 3000);
+const decisions = arg('decisions', 10000);
 const seed = arg('seed', 1);
-const results = [1213, 5000].map((n) => runOnce(n, n === 1213 ? decisions : Math.round(decisions * 1.5), seed));
+const ALL_MODES: Mode[] = ['tessera', 'tessera-uncached', 'bestfit-external'];
+const modeAt = process.argv.indexOf('--mode');
+const modes: Mode[] = modeAt < 0 ? ALL_MODES : ALL_MODES.filter((m) => m === process.argv[modeAt + 1]);
+if (modes.length === 0) throw new Error(`--mode: expected one of ${ALL_MODES.join(', ')}`);
+const sizeAt = process.argv.indexOf('--nodes');
+const sizes = sizeAt < 0 ? [1213, 5000] : [arg('nodes', 1213)];
+const results = [];
+for (const n of sizes) for (const mode of modes) results.push(runOnce(n, decisions, seed, mode));
 console.log(JSON.stringify({ benchmark: 'core-schedule-one', policy: 'tessera (DEFAULT_POLICY)', seed, node: process.version, results }, null, 2));

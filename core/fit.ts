@@ -334,6 +334,10 @@ export function defaultWholeSet(s: NodeView, free: number, count: number): numbe
 }
 
 const freeScratch = new Float64Array(32);
+const seenUsed = new Float64Array(32);
+const seenModel = new Int32Array(32);
+const seenCap = new Float64Array(32);
+const seenFrag = new Float64Array(32);
 
 /**
  * Default share picker: the device that leaves the node least fragmented (FGD, when a
@@ -348,11 +352,23 @@ export const pickLeastFragmentation: SharePicker = (view, candidates, need, ctx)
   let bestFrag = Infinity;
   let bestCompute = Infinity;
   let bestMem = Infinity;
+  let seen = 0;
   for (const p of candidates) {
     const dev = node.devices[p];
     if (dev === undefined) continue;
     let frag = 0;
-    if (useFrag) {
+    // devices of one model with the same used compute leave the same node state: reuse
+    const usedHere = (view.devComputeUsed[p] as number) + (ctx.pendingCompute[p] as number);
+    let dup = -1;
+    for (let k = 0; k < seen; k++) {
+      if (seenUsed[k] === usedHere && seenModel[k] === view.devModel[p] && seenCap[k] === dev.computeMilli) {
+        dup = k;
+        break;
+      }
+    }
+    if (dup >= 0) {
+      frag = seenFrag[dup] as number;
+    } else if (useFrag) {
       let k = 0;
       for (let i = 0; i < n; i++) {
         if (view.devHealthy[i] !== 1) continue;
@@ -362,6 +378,13 @@ export const pickLeastFragmentation: SharePicker = (view, candidates, need, ctx)
         freeScratch[k++] = cap - used - (ctx.pendingCompute[i] as number) - (i === p ? need.computeMilli : 0);
       }
       frag = cachedNodeFragmentation(ctx.fragCache as FragCache, dev.model, ctx.cpuFreeAfterMilli, freeScratch, k);
+    }
+    if (dup < 0 && seen < 32) {
+      seenUsed[seen] = usedHere;
+      seenModel[seen] = view.devModel[p] as number;
+      seenCap[seen] = dev.computeMilli;
+      seenFrag[seen] = frag;
+      seen++;
     }
     const computeLeft = dev.computeMilli - (view.devComputeUsed[p] as number) - (ctx.pendingCompute[p] as number) - need.computeMilli;
     const memLeft = dev.memoryMiB - (view.devMemUsed[p] as number) - (need.memoryMiB[p] ?? 0);
@@ -394,8 +417,9 @@ function unfit(
     (resource === 'cpu' || resource === 'memory'
       ? requested > capacity
       : resource === 'accelerator-model' || resource === 'device-count' || resource === 'node');
-  return {
-    ok: false,
-    unfit: { node, resource, ...(container === undefined ? {} : { container }), requested, free, used, capacity, unit, unresolvable: un },
-  };
+  const u: Unfit =
+    container === undefined
+      ? { node, resource, requested, free, used, capacity, unit, unresolvable: un }
+      : { node, resource, container, requested, free, used, capacity, unit, unresolvable: un };
+  return { ok: false, unfit: u };
 }
