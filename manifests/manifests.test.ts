@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
+import { managedResources } from '../scheduler-extender/src/resources.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -395,6 +396,7 @@ describe('workloads', () => {
         expect(h.admissionReviewVersions).toContain('v1');
         expect(h.rules[0].operations).toEqual(['CREATE']);
         expect(h.rules[0].resources).toEqual(['pods']);
+        expect(h.clientConfig.service.path).toBe(kind.startsWith('Mutating') ? '/mutate' : '/validate');
         const excluded = h.namespaceSelector.matchExpressions.find((e: Obj) => e.key === 'kubernetes.io/metadata.name');
         expect(excluded.operator).toBe('NotIn');
         expect(excluded.values).toEqual(expect.arrayContaining(['tessera-system', 'kube-system']));
@@ -434,22 +436,27 @@ describe('kube-scheduler configuration', () => {
     expect(args).toContain('--scheduler-name=tessera-scheduler');
   });
 
-  it('calls the extender through its Service with every verb, node cache and TLS', () => {
-    expect(ext.urlPrefix).toMatch(/^https:\/\/tessera-extender\.tessera-system\.svc:8443\//);
+  it('calls the extender through its Service with every verb and node cache', () => {
+    const svc = named(base, 'Service', 'tessera-extender');
+    const url = new URL(ext.urlPrefix);
+    expect(url.hostname).toBe(`${svc.metadata.name}.${svc.metadata.namespace}.svc`);
+    expect(svc.spec.ports.map((p: Obj) => p.port)).toContain(Number(url.port));
+    const args: string[] = named(base, 'Deployment', 'tessera-extender').spec.template.spec.containers[0].args;
+    expect(args).toContain(`--verb-prefix=${url.pathname}`);
+    expect(ext.enableHTTPS).toBe(url.protocol === 'https:');
     expect([ext.filterVerb, ext.prioritizeVerb, ext.preemptVerb, ext.bindVerb]).toEqual(['filter', 'prioritize', 'preempt', 'bind']);
     expect(ext.weight).toBeGreaterThan(0);
     expect(ext.nodeCacheCapable).toBe(true);
-    expect(ext.enableHTTPS).toBe(true);
-    expect(ext.tlsConfig.caFile).toMatch(/^\/etc\/tessera\/ca\//);
     const dep = named(base, 'Deployment', 'tessera-scheduler');
-    const mounts = dep.spec.template.spec.containers[0].volumeMounts.map((m: Obj) => m.mountPath);
-    expect(mounts).toContain('/etc/tessera/ca');
     expect(dep.spec.template.spec.containers[0].command).toContain('--config=/etc/tessera-scheduler/config.yaml');
   });
 
-  it('manages the accelerator resources, ignoring only the share sizes in NodeResourcesFit', () => {
+  it('manages exactly the resources of the extender, ignoring only the share sizes in NodeResourcesFit', () => {
     const names = ext.managedResources.map((r: Obj) => r.name);
     expect(new Set(names).size).toBe(names.length);
+    const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+    const want = managedResources.map((r) => ({ name: r.name, ignoredByScheduler: r.ignoredByScheduler })).sort(byName);
+    expect([...ext.managedResources].sort(byName)).toEqual(want);
     for (const n of ['nvidia.com/gpu', 'nvidia.com/gpumem', 'nvidia.com/gpumem-percentage', 'nvidia.com/gpucores', 'huawei.com/Ascend910', 'huawei.com/Ascend910-2c']) {
       expect(names).toContain(n);
     }
