@@ -66,6 +66,11 @@ export class Extender {
     return this.d.quota?.() ?? NO_QUOTA;
   }
 
+  /** Quota verdict for a pod placed as `decision` (admin explanations). */
+  checkQuota(pod: PodRequest, decision: Decision): ReturnType<QuotaPort['check']> {
+    return this.quota().check(pod, decision);
+  }
+
   /** Judge every known, healthy-inventory node; unknown/broken nodes get their reason. */
   judge(pod: PodRequest, names: readonly string[]): NodeVerdict[] {
     const { state } = this.d;
