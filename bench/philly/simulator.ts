@@ -295,10 +295,12 @@ class Simulation {
     }
     const homeFirst = (n: number): number => (this.cluster.homeOf(n) === (where.prefer ?? where.home) ? 0 : 1);
     if (job.gpus <= GPUS_PER_NODE) {
-      let best: { victims: number[]; node: number; cost: number[] } | null = null;
+      const plans: { victims: number[]; node: number; cost: number[] }[] = [];
       for (const n of nodes) {
-        const cands = [...this.cluster.jobsOn(n).entries()].filter(([id]) => rank.has(id)).sort((a, b) => (rank.get(a[0]) ?? 0) - (rank.get(b[0]) ?? 0));
         let free = this.cluster.freeGpus(n);
+        const on = this.cluster.jobsOn(n);
+        if (free < job.gpus && [...on.keys()].every((id) => !rank.has(id))) continue;
+        const cands = [...on.entries()].filter(([id]) => rank.has(id)).sort((a, b) => (rank.get(a[0]) ?? 0) - (rank.get(b[0]) ?? 0));
         const taken: [number, number][] = [];
         for (const c of cands) {
           if (free >= job.gpus) break;
@@ -314,13 +316,12 @@ class Simulation {
             taken.splice(i, 1);
           }
         }
-        const victims = taken.map(([id]) => id);
-        if (!this.quotaPassesWithout(req, victims)) continue;
-        const cost = [victims.length, taken.reduce((s, [, g]) => s + g, 0), homeFirst(n), n];
-        if (best === null || lexLess(cost, best.cost)) best = { victims, node: n, cost };
-        if (victims.length === 0) break;
+        plans.push({ victims: taken.map(([id]) => id), node: n, cost: [taken.length, taken.reduce((s, [, g]) => s + g, 0), homeFirst(n), n] });
       }
-      return best === null ? null : { victims: best.victims, placement: [{ node: best.node, gpus: job.gpus }] };
+      plans.sort((a, b) => (lexLess(a.cost, b.cost) ? -1 : lexLess(b.cost, a.cost) ? 1 : 0));
+      // The cheapest plan whose victims also satisfy the quota check.
+      const best = plans.find((p) => this.quotaPassesWithout(req, p.victims));
+      return best === undefined ? null : { victims: best.victims, placement: [{ node: best.node, gpus: job.gpus }] };
     }
     // Large job: whole nodes that are free or hold only eligible victims.
     const k = Math.ceil(job.gpus / GPUS_PER_NODE);

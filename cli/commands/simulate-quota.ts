@@ -12,6 +12,12 @@ function probability(text: string): number {
   return x;
 }
 
+function scale(text: string): number {
+  const x = Number(text);
+  if (!(x >= 1 && Number.isFinite(x))) throw new InvalidArgumentError(`expected a factor >= 1, got '${text}'`);
+  return x;
+}
+
 function integer(text: string): number {
   const x = Number(text);
   if (!Number.isInteger(x)) throw new InvalidArgumentError(`expected a whole number, got '${text}'`);
@@ -53,6 +59,7 @@ export function registerQuotaSimulation(simulate: Command): void {
     .option('--to <date>', 'last submit date (inclusive, YYYY-MM-DD)', '2017-11-30')
     .option('--drop-unknown-vcs', 'skip jobs of VCs missing from the VC file (default: stop with an error)', false)
     .addOption(new Option('--restart <what>', 'what a preempted job keeps').choices(['keep', 'lose']).default('keep'))
+    .option('--arrival-scale <k>', 'compress submit times k× (offered load × k; 1 = the trace as is)', scale, 1)
     .option('--json', 'print the JSON report', false)
     .action((o: Record<string, unknown>) => {
       const t0 = process.hrtime.bigint();
@@ -67,6 +74,7 @@ export function registerQuotaSimulation(simulate: Command): void {
         to: String(o.to),
         dropUnknownVcs: o.dropUnknownVcs === true,
         restart: o.restart === 'lose' ? 'lose' : 'keep',
+        arrivalScale: Number(o.arrivalScale),
       });
       const runtimeSec = Math.round(Number(process.hrtime.bigint() - t0) / 1e7) / 100;
       if (o.json === true) process.stdout.write(`${JSON.stringify({ ...report, runtimeSec }, null, 2)}\n`);

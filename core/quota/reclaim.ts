@@ -40,7 +40,7 @@ function compareVictimOrder(book: QuotaBook) {
 /** Allocations of `queue` that lie above its guarantee (borrowers), in keep order. */
 export function borrowersOf(book: QuotaBook, queue: string): Allocation[] {
   const q = book.queues.get(queue);
-  if (q === undefined) return [];
+  if (q === undefined || A.fits(book.usedOf(queue), q.guarantee)) return [];
   const list = book.allocationsOf(queue).sort(compareKeepOrder);
   const out: Allocation[] = [];
   let cum = A.ZERO;
