@@ -63,3 +63,25 @@ describe('cachedNodeFragmentation', () => {
     expect(cachedNodeFragmentation(cache, 'G2', 0, [70000.5, 100], 2)).toBeCloseTo(want, 9);
   });
 });
+
+describe('ledger-wide measures', () => {
+  it('ledgerFragmentation sums node fragmentation; ledgerComputeMilli sums grants', async () => {
+    const { Ledger } = await import('./ledger.js');
+    const { ledgerFragmentation, ledgerComputeMilli } = await import('./score-context.js');
+    const l = Ledger.fromNodes([buildNvidiaNode({ name: 'a', gpus: 2 }), buildNvidiaNode({ name: 'b', gpus: 1 })]);
+    const grant = (node: string, dev: number, computeMilli: number) => ({
+      node,
+      cpuMilli: 0,
+      memoryMiB: 0,
+      priority: 0,
+      containers: [{ name: 'm', index: 0, resource: 'r', devices: [{ id: `GPU-${node}-${dev}`, index: dev, memoryMiB: 0, computeMilli, exclusive: false }] }],
+    });
+    l.reserve('x', grant('a', 0, 700));
+    l.reserve('y', grant('b', 0, 200));
+    // one class: 1 GPU × 500 milli. a: free [300, 1000] → 300 stranded; b: free [800] → 0. F = 300.
+    const cache = createFragCache([{ cpuMilli: 0, deviceCount: 1, computeMilli: 500, weight: 1 }]);
+    expect(ledgerFragmentation(l, cache)).toBe(300);
+    // 700 + 200 of 3000
+    expect(ledgerComputeMilli(l)).toEqual({ usedMilli: 900, totalMilli: 3000 });
+  });
+});

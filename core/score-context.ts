@@ -65,3 +65,25 @@ export function fragmentationAfter(view: NodeView, pod: PodRequest, fit: NodeFit
 export function fragmentationDelta(view: NodeView, pod: PodRequest, fit: NodeFit, cache: FragCache): number {
   return fragmentationBefore(view, cache) - fragmentationAfter(view, pod, fit, cache);
 }
+
+/** Cluster fragmentation F = Σ_n F_n(M) over every node of the ledger (BENCHMARKS.md §2.2), milli-devices. */
+export function ledgerFragmentation(ledger: Ledger, cache: FragCache): number {
+  let sum = 0;
+  for (let i = 0; i < ledger.nodeCount; i++) sum += fragmentationBefore(ledger.view(i), cache);
+  return sum;
+}
+
+/** Device compute granted and total over healthy and unhealthy devices (allocation ratio = used / total). */
+export function ledgerComputeMilli(ledger: Ledger): { readonly usedMilli: number; readonly totalMilli: number } {
+  let used = 0;
+  let total = 0;
+  for (let i = 0; i < ledger.nodeCount; i++) {
+    const v = ledger.view(i);
+    for (let d = 0; d < v.deviceCount; d++) {
+      const cap = v.node.devices[d]?.computeMilli ?? 0;
+      total += cap;
+      used += Math.min(cap, v.devComputeUsed[d] as number);
+    }
+  }
+  return { usedMilli: used, totalMilli: total };
+}
