@@ -487,7 +487,7 @@ describe('monitoring', () => {
       readFileSync(join(HERE, 'monitoring/rules/tessera-rules.yaml'), 'utf8'),
       readFileSync(join(HERE, 'monitoring/grafana/tessera-dashboard.json'), 'utf8'),
     ].join('\n');
-    const used = new Set([...sources.matchAll(/\btessera_(?:extender|agent)_[a-z_]+/g)].map((m) => m[0].replace(/_bucket$/, '')));
+    const used = new Set([...sources.matchAll(/\btessera_(?:extender|agent)_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|count|sum)$/, '')));
     expect(used.size).toBeGreaterThan(10);
     for (const m of used) expect(doc.includes(`\`${m}\``), `${m} documented`).toBe(true);
   });
