@@ -105,3 +105,14 @@ describe('bit helpers', () => {
     expect(bestConnectedSet(pairScoreMatrix(dgx1), 8, 0b11, 3)).toBe(-1);
   });
 });
+
+describe('large nodes', () => {
+  it('a 24-device node picks 12 devices greedily without enumerating C(24,12)', () => {
+    // two NVLink islands of 12 (NV12 inside, SYS across): greedy stays inside one island
+    const links = Array.from({ length: 24 }, (_, i) =>
+      Array.from({ length: 24 }, (_, j) => (i === j ? 'X' : Math.floor(i / 12) === Math.floor(j / 12) ? 'NV12' : 'SYS')),
+    );
+    const big = buildNvidiaNode({ name: 'big', gpus: 24, links });
+    expect(wholeOn(big, [0], 12)).toEqual({ positions: [12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23] });
+  });
+});

@@ -105,15 +105,26 @@ export function wholeSetObjective(pair: Uint8Array, n: number, freeMask: number,
   return [maskPairSum(pair, n, set), maskPairSum(pair, n, freeMask & ~set)];
 }
 
+/** Above this many candidate sets the search is greedy instead of exhaustive. */
+export const EXHAUSTIVE_SET_LIMIT = 20_000;
+
+function binomial(n: number, k: number): number {
+  let r = 1;
+  for (let i = 1; i <= k; i++) r = (r * (n - k + i)) / i;
+  return r;
+}
+
 /**
- * Best-connected set of `count` positions from `freeMask` (exhaustive search).
- * Returns -1 when fewer than `count` are free.
+ * Best-connected set of `count` positions from `freeMask`: exhaustive search (exact for
+ * every node up to 8 devices, and whenever C(free, count) ≤ EXHAUSTIVE_SET_LIMIT), else
+ * greedy. Returns -1 when fewer than `count` are free.
  */
 export function bestConnectedSet(pair: Uint8Array, n: number, freeMask: number, count: number): number {
   const free = maskToPositions(freeMask);
   if (free.length < count) return -1;
   if (count === 0) return 0;
   if (free.length === count) return freeMask;
+  if (binomial(free.length, count) > EXHAUSTIVE_SET_LIMIT) return greedySet(pair, n, free, count);
   let bestMask = -1;
   let bestIn = -1;
   let bestOut = -1;
@@ -146,5 +157,39 @@ export function bestConnectedSet(pair: Uint8Array, n: number, freeMask: number, 
     }
   };
   recurse(0, 0, 0);
+  return bestMask;
+}
+
+/** Greedy from every start device: add the device with the largest link sum to the set; keep the best result. */
+function greedySet(pair: Uint8Array, n: number, free: readonly number[], count: number): number {
+  let freeMask = 0;
+  for (const p of free) freeMask |= 1 << p;
+  let bestMask = -1;
+  let bestIn = -1;
+  let bestOut = -1;
+  for (const start of free) {
+    let mask = 1 << start;
+    for (let size = 1; size < count; size++) {
+      let best = -1;
+      let bestGain = -1;
+      for (const p of free) {
+        if ((mask & (1 << p)) !== 0) continue;
+        let gain = 0;
+        for (const q of free) if ((mask & (1 << q)) !== 0) gain += pair[p * n + q] ?? 0;
+        if (gain > bestGain) {
+          bestGain = gain;
+          best = p;
+        }
+      }
+      mask |= 1 << best;
+    }
+    const inSum = maskPairSum(pair, n, mask);
+    const outSum = maskPairSum(pair, n, freeMask & ~mask);
+    if (inSum > bestIn || (inSum === bestIn && outSum > bestOut)) {
+      bestIn = inSum;
+      bestOut = outSum;
+      bestMask = mask;
+    }
+  }
   return bestMask;
 }
