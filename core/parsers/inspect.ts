@@ -125,7 +125,10 @@ export function formatInspectReport(r: InspectReport): string {
     d.numa === null ? '-' : String(d.numa),
     d.cpuAffinity ?? '-',
   ]);
-  out.push(...table(['IDX', 'ID', 'MODEL', 'MEMORY', 'HEALTH', 'NUMA', 'CPUS'], rows));
+  const withMig = r.devices.some((d) => (d.migDevices ?? 0) > 0);
+  const head = ['IDX', 'ID', 'MODEL', 'MEMORY', 'HEALTH', 'NUMA', 'CPUS'];
+  if (withMig) r.devices.forEach((d, k) => rows[k]?.push(String(d.migDevices ?? 0)));
+  out.push(...table(withMig ? [...head, 'MIG'] : head, rows));
   const topo = r.topology;
   if (topo.kind === 'nvlink' || topo.kind === 'hccs-matrix') {
     out.push('');
