@@ -1,6 +1,9 @@
 /**
  * Local record of every Allocate answer (`<state dir>/allocations.json`), replaced
- * atomically (write temp file, fsync, rename). Writes are coalesced: callers that arrive
+ * atomically (write temp file, rename; fsync first when `durable`). Without fsync an agent
+ * crash or restart still finds the file (the page cache survives the process); only a
+ * kernel crash could lose the last write, and then every container restarts anyway and
+ * the pod-resources reconcile rebuilds the rest; a torn file is reported and ignored. Writes are coalesced: callers that arrive
  * while a write is in flight share the next write, which carries all their entries.
  */
 import { promises as fs } from 'node:fs';
@@ -37,7 +40,7 @@ export class Checkpoint {
   private queued: { promise: Promise<void>; snapshot: () => readonly ServedRecord[] } | null = null;
   private seq = 0;
 
-  constructor(stateDir: string) {
+  constructor(stateDir: string, private readonly durable = false) {
     this.file = path.join(stateDir, CHECKPOINT_FILE);
   }
 
@@ -100,7 +103,7 @@ export class Checkpoint {
     const handle = await fs.open(tmp, 'w');
     try {
       await handle.writeFile(JSON.stringify(body));
-      await handle.sync();
+      if (this.durable) await handle.sync();
     } finally {
       await handle.close();
     }
