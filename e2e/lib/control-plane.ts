@@ -13,7 +13,11 @@ import { freePort, startProc, stopProc, waitFor, type Proc } from './procs.js';
 /** Identities in the apiserver's token file. */
 export const IDENTITIES = {
   admin: { user: 'e2e-admin', groups: ['system:masters'] },
-  scheduler: { user: 'system:kube-scheduler', groups: [] as string[] },
+  /** kube-scheduler runs as the ServiceAccount manifests/rbac/scheduler.yaml grants. */
+  scheduler: {
+    user: 'system:serviceaccount:tessera-system:tessera-scheduler',
+    groups: ['system:serviceaccounts', 'system:serviceaccounts:tessera-system'],
+  },
   kwok: { user: 'e2e-kwok', groups: ['system:masters'] },
   extender: {
     user: 'system:serviceaccount:tessera-system:tessera-extender',
@@ -43,6 +47,8 @@ export interface ControlPlaneOptions {
   readonly extenderPort: number;
   /** KubeSchedulerConfiguration (object) to use; urlPrefix/kubeconfig are filled in. */
   readonly schedulerConfig: Record<string, unknown>;
+  /** Runs once the apiserver is ready, before kube-scheduler starts (apply CRDs, RBAC). */
+  readonly beforeScheduler?: (kubeconfigs: Record<Identity, string>) => Promise<void>;
 }
 
 function kubeconfig(server: string, token: string, name: string): string {
@@ -134,6 +140,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
       { proc: apiserver, timeoutMs: 90_000, intervalMs: 500 },
     );
 
+    await opts.beforeScheduler?.(kubeconfigs);
+
     // kube-scheduler
     const extenderUrl = `http://127.0.0.1:${opts.extenderPort}`;
     const schedulerConfig = withExtenderUrl(opts.schedulerConfig, extenderUrl, kubeconfigs.scheduler);
@@ -174,7 +182,6 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         '--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
         '--cidr=10.200.0.0/16',
         '--node-ip=10.199.0.1',
-        '--server-address=127.0.0.1:0',
         ...stageFiles.map((f) => `--config=${join(stagesDir, f)}`),
       ],
     });
@@ -202,7 +209,8 @@ function withExtenderUrl(config: Record<string, unknown>, url: string, kubeconfi
     clientConnection: { ...((config.clientConnection as object | undefined) ?? {}), kubeconfig: kubeconfigFile },
     extenders: extenders.map((e) => {
       const prefix = typeof e.urlPrefix === 'string' ? new URL(e.urlPrefix) : new URL('http://x/');
-      return { ...e, urlPrefix: `${url}${prefix.pathname.replace(/\/$/, '')}`, enableHTTPS: false };
+      const { tlsConfig: _tls, ...rest } = e;
+      return { ...rest, urlPrefix: `${url}${prefix.pathname.replace(/\/$/, '')}`, enableHTTPS: false };
     }),
   };
 }

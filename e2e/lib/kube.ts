@@ -26,13 +26,19 @@ export interface E2eEnv {
   readonly kubeconfigs: Record<Identity, string>;
   readonly extenderUrl: string;
   readonly extenderPort: number;
+  /** Whether global setup started `tessera extender` (false while cli/ has no extender). */
+  readonly extenderRunning: boolean;
   readonly schedulerName: string;
+  /** Base URL of the extender's HTTPS webhook listener, and the CA bundle that signs it. */
+  readonly webhookUrl: string;
+  readonly caBundle: string;
   readonly namespace: string;
 }
 
 /** The environment global-setup wrote for the scenarios. */
 export function e2eEnv(): E2eEnv {
-  const file = process.env.TESSERA_E2E_ENV;
+  const file =
+    process.env.TESSERA_E2E_ENV ?? (process.env.TESSERA_E2E_RUN_DIR ? `${process.env.TESSERA_E2E_RUN_DIR}/env.json` : undefined);
   if (file === undefined) throw new Error('TESSERA_E2E_ENV is not set: run the scenarios through e2e/vitest.config.ts (npm run e2e)');
   return JSON.parse(readFileSync(file, 'utf8')) as E2eEnv;
 }

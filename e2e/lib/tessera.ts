@@ -1,0 +1,118 @@
+/**
+ * Starting the Tessera services from the repository CLI (`tessera extender`,
+ * `tessera agent`) as separate processes, the way a deployment runs them.
+ */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { REPO_ROOT } from './manifests.js';
+import { freePort, startProc, stopProc, waitFor, type Proc } from './procs.js';
+
+const TSX = join(REPO_ROOT, 'node_modules', '.bin', 'tsx');
+const CLI = join(REPO_ROOT, 'cli', 'main.ts');
+
+/** `tessera <cmd> --help`, or the error text when the command fails. */
+export function cliHelp(cmd: string): string {
+  try {
+    return execFileSync(TSX, [CLI, cmd, '--help'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  } catch (err) {
+    return `ERROR: ${err instanceof Error ? err.message : String(err)}`;
+  }
+}
+
+/** Whether `tessera <cmd>` exists and is more than the skeleton's placeholder. */
+export function cliImplemented(cmd: string): boolean {
+  const help = cliHelp(cmd);
+  return !help.startsWith('ERROR') && !help.includes('not yet implemented');
+}
+
+export interface Service {
+  readonly proc: Proc;
+  readonly url: string;
+  readonly port: number;
+}
+
+/** Runs `tessera <args>` from the repository as a child process. */
+export function startCli(name: string, args: readonly string[], runDir: string, env: NodeJS.ProcessEnv = {}): Proc {
+  return startProc({ name, runDir, command: TSX, args: [CLI, ...args], cwd: REPO_ROOT, env: { ...process.env, ...env } });
+}
+
+export interface ExtenderOptions {
+  readonly runDir: string;
+  readonly kubeconfig: string;
+  readonly port: number;
+  /** HTTPS port of the admission webhooks (certificate from `tls`). */
+  readonly webhookPort: number;
+  readonly tls: { certFile: string; keyFile: string };
+  readonly schedulerName: string;
+  readonly name?: string;
+}
+
+/**
+ * `tessera extender` with the flags manifests/base/extender/deployment.yaml uses, on
+ * loopback: verbs over plain HTTP on `port` under /scheduler (the scheduler config's
+ * urlPrefix points here), webhooks over HTTPS on `webhookPort`, no leader election,
+ * API access as the extender identity (KUBECONFIG).
+ */
+export async function startExtender(opts: ExtenderOptions): Promise<Service> {
+  const proc = startCli(
+    opts.name ?? 'tessera-extender',
+    [
+      'extender',
+      `--listen=127.0.0.1:${opts.port}`,
+      '--verb-prefix=/scheduler',
+      `--webhook-listen=127.0.0.1:${opts.webhookPort}`,
+      `--tls-cert-file=${opts.tls.certFile}`,
+      `--tls-key-file=${opts.tls.keyFile}`,
+      '--leader-elect=false',
+      `--scheduler-name=${opts.schedulerName}`,
+      '--log-level=debug',
+    ],
+    opts.runDir,
+    { KUBECONFIG: opts.kubeconfig },
+  );
+  const url = `http://127.0.0.1:${opts.port}`;
+  await waitFor(
+    'tessera extender /healthz',
+    async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
+    { proc, timeoutMs: 60_000, intervalMs: 300 },
+  );
+  return { proc, url, port: opts.port };
+}
+
+export interface AgentOptions {
+  readonly runDir: string;
+  readonly kubeconfig: string;
+  readonly nodeName: string;
+  readonly devicePluginDir: string;
+  readonly podResourcesSocket?: string;
+  readonly stateDir: string;
+  readonly metricsPort: number;
+  /** Extra flags selecting the fixture machine for `--backend=fixture`. */
+  readonly fixtureArgs: readonly string[];
+  readonly name?: string;
+}
+
+/** `tessera agent --backend=fixture` for one node (flags as in manifests/base/agent), serving its device plugin in `devicePluginDir`. */
+export function startAgent(opts: AgentOptions): Proc {
+  return startCli(
+    opts.name ?? `tessera-agent-${opts.nodeName}`,
+    [
+      'agent',
+      '--backend=fixture',
+      ...opts.fixtureArgs,
+      `--node-name=${opts.nodeName}`,
+      `--metrics-listen=127.0.0.1:${opts.metricsPort}`,
+      `--device-plugin-dir=${opts.devicePluginDir}`,
+      ...(opts.podResourcesSocket ? [`--pod-resources-socket=${opts.podResourcesSocket}`] : []),
+      `--state-dir=${opts.stateDir}`,
+      '--log-level=debug',
+    ],
+    opts.runDir,
+    { KUBECONFIG: opts.kubeconfig },
+  );
+}
+
+export async function stopService(s: Service | Proc | undefined): Promise<void> {
+  if (s === undefined) return;
+  await stopProc('proc' in s ? s.proc : s);
+}
