@@ -156,7 +156,9 @@ describe('nvidia-smi topo -m: real-world variations', () => {
   it('strips ANSI escapes, accepts CRLF and a copy with spaces instead of tabs', () => {
     const ansi = `\u001b[4m${OK2.map((r) => r.join(T)).join('\r\n')}\u001b[0m\r\n`;
     const spaced = '        GPU0    GPU1    CPU Affinity    NUMA Affinity   GPU NUMA ID\nGPU0     X      NV4     0-7     0               N/A\nGPU1    NV4      X      8-15    1               N/A\n';
-    for (const text of [ansi, spaced]) {
+    // Tab stops every 8 columns can leave a single space between cells.
+    const tight = '\t\tGPU0    GPU1    CPU Affinity    NUMA Affinity   GPU NUMA ID'.replace(/\t/g, '') + '\nGPU0     X  NV4 0-7 0 N/A\nGPU1 NV4  X 8-15 1 N/A\n';
+    for (const text of [ansi, spaced, tight]) {
       const t = parseNvidiaTopo(text);
       expect(t.links).toEqual([
         ['X', 'NV4'],

@@ -53,10 +53,14 @@ export function toLinkClass(cell: string): LinkClass | null {
   return null;
 }
 
-/** Cells of a matrix line: tab separated; a terminal copy with spaces instead is split on runs of 2+ spaces. */
-function cellsOf(text: string): string[] {
+/**
+ * Cells of a matrix line: tab separated. A terminal copy with tabs expanded to spaces is
+ * split on runs of 2+ spaces for the header (its names contain single spaces) and on any
+ * whitespace for rows (row cells never contain spaces).
+ */
+function cellsOf(text: string, isHeader = false): string[] {
   if (text.includes('\t')) return text.split('\t').map((c) => c.trim());
-  return text.trim().split(/\s{2,}/).map((c) => c.trim());
+  return text.trim().split(isHeader ? /\s{2,}/ : /\s+/);
 }
 
 export function parseNvidiaTopo(text: string): NvidiaTopo {
@@ -70,7 +74,7 @@ export function parseNvidiaTopo(text: string): NvidiaTopo {
   if (/no devices were found/i.test(header.text)) {
     throw new ParseError(src, header.no, `nvidia-smi reported '${header.text.trim()}'; expected a topology matrix`);
   }
-  const headerCells = cellsOf(header.text);
+  const headerCells = cellsOf(header.text, true);
   // The header starts with an empty cell (the row-label column); a spaces-only copy loses it.
   if (headerCells[0] === '') headerCells.shift();
   const gpuCount = countGpuColumns(src, header, headerCells);
