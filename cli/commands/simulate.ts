@@ -13,9 +13,9 @@ import {
   parseSeeds,
   parseTune,
   reportInput,
-  runAll,
   summarise,
 } from '../../bench/openb/driver.js';
+import { defaultThreads, runParallel, type WorkerJob } from '../../bench/openb/parallel.js';
 import { renderReport, writeFileAtomic } from '../../bench/openb/report.js';
 import { parsePolicyList, type PolicyName } from '../../bench/openb/simulate.js';
 import { SimArgsError } from '../../bench/openb/errors.js';
@@ -34,6 +34,7 @@ interface SimulateFlags {
   report?: string;
   topology: string;
   progress?: boolean;
+  threads?: string;
 }
 
 export interface SimulateRun {
@@ -47,44 +48,40 @@ export interface SimulateRun {
   readonly reportFile: string | undefined;
   /** Show a progress bar (only when stderr is a TTY and not in JSON mode). */
   readonly progress: boolean;
+  /** Worker threads (default: one per core, at most one per run). */
+  readonly threads?: number;
   readonly out: (text: string) => void;
 }
 
 /** Run the experiment and print; returns the summaries (for `start`'s table). */
-export function executeSimulation(run: SimulateRun): { runs: ReportRunSummary[]; published: PublishedCurves[]; workload: string | null } {
+export async function executeSimulation(run: SimulateRun): Promise<{ runs: ReportRunSummary[]; published: PublishedCurves[]; workload: string | null }> {
+  // Parse and validate in this thread first: bad input stops here, before any worker starts.
   const inputs = loadInputs(run.nodesFile, run.podsFile);
+  const jobs: WorkerJob[] = run.policies.flatMap((policy) =>
+    run.seeds.map((seed) => ({ nodesFile: run.nodesFile, podsFile: run.podsFile, policy, seed, tune: run.tune, topology: run.topology })),
+  );
+  const threads = run.threads ?? defaultThreads(jobs.length);
   const useBar = run.progress && !run.json && process.stderr.isTTY === true;
   const bar = useBar
     ? new cliProgress.SingleBar(
-        { format: '{label} [{bar}] {percentage}% | {value}/{total} pods | {duration_formatted}', stream: process.stderr, hideCursor: true },
+        { format: 'simulating [{bar}] {percentage}% | {runs} | {duration_formatted}', stream: process.stderr, hideCursor: true },
         cliProgress.Presets.shades_classic,
       )
     : null;
-  let started = false;
-  const results = runAll({
-    inputs,
-    policies: run.policies,
-    seeds: run.seeds,
-    tune: run.tune,
-    topology: run.topology,
-    onRunStart: (policy, seed, index, total) => {
-      if (bar) {
-        if (started) bar.stop();
-        bar.start(1, 0, { label: `${policy} seed ${seed} (${index + 1}/${total})` });
-        started = true;
-      } else if (!run.json) run.out(`running ${policy} seed ${seed} (${index + 1}/${total}) …`);
-    },
-    onProgress: (done, total) => {
-      if (bar) {
-        bar.setTotal(total);
-        bar.update(done);
-      }
-    },
+  if (!run.json) run.out(`${jobs.length} run(s): ${run.policies.join(', ')} × seed ${run.seeds.join(', ')} on ${threads} thread(s)`);
+  let finished = 0;
+  bar?.start(1000, 0, { runs: `0/${jobs.length} runs done` });
+  const results = await runParallel(jobs, {
+    threads,
+    onProgress: (f) => bar?.update(Math.round(f * 1000), { runs: `${finished}/${jobs.length} runs done` }),
     onRunEnd: (r) => {
-      if (run.json) run.out(JSON.stringify(jsonRow(r, inputs.workload)));
+      finished += 1;
+      bar?.update({ runs: `${finished}/${jobs.length} runs done` });
+      if (!run.json && bar === null) run.out(`done: ${r.policy} seed ${r.seed} (${(r.elapsedMs / 1000).toFixed(1)} s)`);
     },
   });
-  if (bar && started) bar.stop();
+  bar?.stop();
+  if (run.json) for (const r of results) run.out(JSON.stringify(jsonRow(r, inputs.workload)));
   const runs = summarise(results);
   const published = loadPublished(inputs.workload);
   if (!run.json) run.out(formatTable(runs, published));
@@ -117,6 +114,12 @@ export function formatTable(runs: readonly ReportRunSummary[], published: readon
   return ['Unallocated GPU % by arrived workload (published: FGD ATC\'23 artifact, mean of seeds 42–51; FGD: 4.77 at 100 %)', line(head), ...rows.map(line)].join('\n');
 }
 
+function parseThreads(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new SimArgsError(`--threads: expected an integer 1–64, got '${text}'`);
+  return n;
+}
+
 function parseTopology(text: string): TopologyMode {
   if (text === 'none' || text === 'overlay') return text;
   throw new SimArgsError(`--topology: expected none or overlay, got '${text}'`);
@@ -135,8 +138,9 @@ export function registerSimulate(program: Command): void {
     .option('--json', 'print one JSON object per run (JSON Lines), nothing else')
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--no-progress', 'no progress bar')
-    .action((flags: SimulateFlags) => {
-      executeSimulation({
+    .option('--threads <n>', 'worker threads (default: one per core)')
+    .action(async (flags: SimulateFlags) => {
+      await executeSimulation({
         nodesFile: flags.nodes,
         podsFile: flags.pods,
         policies: parsePolicyList(flags.policy),
@@ -146,6 +150,7 @@ export function registerSimulate(program: Command): void {
         json: flags.json === true,
         reportFile: flags.report,
         progress: flags.progress !== false,
+        ...(flags.threads === undefined ? {} : { threads: parseThreads(flags.threads) }),
         out: (text) => process.stdout.write(text + '\n'),
       });
     });

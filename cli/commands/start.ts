@@ -14,13 +14,13 @@ export function registerStart(program: Command): void {
     .description('replay the bundled openb trace with tessera, bestfit and fgd (seed 42) and write tessera-report.html')
     .option('--report <file>', 'where to write the HTML report', 'tessera-report.html')
     .option('--seed <n>', 'seed', '42')
-    .action((flags: { report: string; seed: string }) => {
+    .action(async (flags: { report: string; seed: string }) => {
       const out = (text: string): void => {
         process.stdout.write(text + '\n');
       };
       const reportFile = resolve(flags.report);
       out('Tessera: replaying the Alibaba openb default trace (1213 GPU nodes, 6212 GPUs) with FGD\'s procedure.');
-      executeSimulation({
+      await executeSimulation({
         nodesFile: DEFAULT_NODES_FILE,
         podsFile: DEFAULT_PODS_FILE,
         policies: ['tessera', 'bestfit', 'fgd'],
