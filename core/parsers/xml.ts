@@ -68,7 +68,11 @@ class Reader {
   }
 
   skipSpace(): void {
-    while (!this.eof() && /\s/.test(this.text[this.pos] as string)) this.pos++;
+    for (;;) {
+      const c = this.text.charCodeAt(this.pos);
+      if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return;
+      this.pos++;
+    }
   }
 
   /** Advance past `end`, returning what came before it; fail if the input ends first. */
@@ -93,6 +97,7 @@ class Reader {
 }
 
 function decodeText(r: Reader, raw: string, at: number): string {
+  if (!raw.includes('&')) return raw;
   return raw.replace(/&([^;\s<&]*);?/g, (whole, ref: string) => {
     if (!whole.endsWith(';')) r.fail(`bare '&' in text; expected an entity such as &amp;`, at);
     if (ref.startsWith('#x') || ref.startsWith('#X')) {
