@@ -82,7 +82,11 @@ export class AllocationService {
       if (steered !== null) return { deviceIDs: steered };
       return {
         deviceIDs: topologyPreferred(
-          { topology: this.node.topology, positionOf: (id) => this.byId.get(id)?.position },
+          {
+            topology: this.node.topology,
+            positionOf: (id) => this.byId.get(id)?.position,
+            node: { name: this.opts.nodeName, cpuMilli: 0, memoryMiB: 0, labels: {}, devices: this.node.devices, topology: this.node.topology },
+          },
           input,
         ),
       };

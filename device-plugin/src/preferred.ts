@@ -2,7 +2,7 @@
  * GetPreferredAllocation: steer the kubelet to the devices of a pending decision
  * (docs/handoff.md §3), otherwise pick a topology-friendly set of distinct devices.
  */
-import type { Topology } from '../../core/index.js';
+import { bestConnectedSet, maskToPositions, pairScoreMatrix, pickRingSet, type Node, type Topology } from '../../core/index.js';
 import type { PendingContainer } from './allocation-ledger.js';
 import { physicalIdOf } from './resources.js';
 
@@ -76,8 +76,32 @@ export function linkScore(topology: Topology, a: number, b: number): number {
 
 export interface TopologyContext {
   readonly topology: Topology;
+  /** The node's devices in topology order; enables core's set selection. */
+  readonly node?: Node;
   /** Position of a physical device id in the node's device order (topology index). */
   readonly positionOf: (physicalId: string) => number | undefined;
+}
+
+/**
+ * Core's whole-device choice (Ascend ring rules, else the best-connected set that leaves the
+ * rest best connected) over the free physical devices; null when core cannot answer.
+ */
+function coreSet(ctx: TopologyContext, candidates: readonly string[], k: number): string[] | null {
+  const node = ctx.node;
+  if (node === undefined || node.devices.length > 30 || k === 0) return null;
+  let freeMask = 0;
+  for (const phys of candidates) {
+    const pos = ctx.positionOf(phys);
+    if (pos === undefined || pos >= node.devices.length) return null;
+    freeMask |= 1 << pos;
+  }
+  const n = node.devices.length;
+  let mask = -1;
+  if (node.topology.kind === 'hccs' && !node.topology.fullMesh) mask = pickRingSet(node.topology.groups, freeMask, k);
+  if (mask < 0) mask = bestConnectedSet(pairScoreMatrix(node), n, freeMask, k);
+  if (mask < 0) return null;
+  const out = maskToPositions(mask).map((pos) => node.devices[pos]?.id);
+  return out.every((id): id is string => id !== undefined) ? out : null;
 }
 
 /** Subsets of `k` items (lexicographic), stopping after `limit` subsets. */
@@ -125,7 +149,13 @@ export function topologyPreferred(ctx: TopologyContext, input: PreferredInput): 
     return pa === undefined || pb === undefined ? 0 : linkScore(ctx.topology, pa, pb);
   };
   const k = Math.min(need, candidates.length);
-  if (k > 0) {
+  const viaCore = chosenPhys.size === 0 && k === need ? coreSet(ctx, candidates, k) : null;
+  if (viaCore !== null) {
+    for (const phys of viaCore) {
+      const id = groups.get(phys)?.[0];
+      if (id !== undefined) take(phys, id);
+    }
+  } else if (k > 0) {
     let best: string[] | null = null;
     let bestScore = -Infinity;
     for (const set of subsets(candidates, k, MAX_SUBSETS)) {

@@ -23,7 +23,8 @@ export const AGENT_VERSION = 'tessera-agent/0.1.0';
 export interface AgentDeps {
   readonly nodeName: string;
   readonly backend: DiscoveryBackend;
-  readonly pods: PodSource & { waitForSync?: () => Promise<void> };
+  /** `isSynced` (when present) gates pruning: records are only dropped against a complete pod list. */
+  readonly pods: PodSource & { waitForSync?: () => Promise<void>; isSynced?: () => boolean };
   readonly patcher: NodePatcher;
   readonly log: Logger;
   readonly deviceDir: string;
@@ -133,6 +134,7 @@ export function buildAgent(deps: AgentDeps): Agent {
       await manager.setResources(resources);
     }
     manager.publish();
+    await pruneServed();
     try {
       const patched = await publisher.publish(buildInventory({ vendor: d.vendor, devices, topology: d.topology, reasons, slotsPerDevice: deps.slotsPerDevice, agent: AGENT_VERSION }));
       if (patched) metrics.inventoryPatches.inc();
@@ -153,6 +155,19 @@ export function buildAgent(deps: AgentDeps): Agent {
         ticking = null;
       });
     return ticking;
+  }
+
+  /** Forget served records of pods that are gone, so the checkpoint does not grow forever. */
+  async function pruneServed(): Promise<void> {
+    if (deps.pods.isSynced !== undefined && !deps.pods.isSynced()) return;
+    const dropped = service.ledger.prune(new Set(deps.pods.list().map((p) => p.uid)));
+    if (dropped === 0) return;
+    log.info({ dropped }, 'pruned allocations of deleted pods');
+    try {
+      await service.persist();
+    } catch (err) {
+      log.warn({ err }, 'checkpoint write failed; will retry');
+    }
   }
 
   async function reconcileAtStart(resourceNames: readonly string[]): Promise<void> {

@@ -64,6 +64,9 @@ export class KubePodSource implements PodSource {
   waitForSync(): Promise<void> {
     return this.synced;
   }
+  isSynced(): boolean {
+    return this.ready;
+  }
 
   async annotate(pod: PodRef, key: string, value: string): Promise<void> {
     const { k8s: mod, core } = this.kube;
