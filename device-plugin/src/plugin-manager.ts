@@ -25,7 +25,7 @@ export interface PluginManagerOptions {
 function inodeOf(file: string): string | null {
   try {
     const st = statSync(file);
-    return `${st.ino}:${st.ctimeMs}`;
+    return String(st.ino);
   } catch {
     return null;
   }
