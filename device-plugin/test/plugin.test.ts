@@ -2,7 +2,11 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { eventually } from './fake-kubelet.js';
+import type { Device } from '../../core/index.js';
 import { decisionPod, gpu, makeRig, nvidiaNode, type Rig } from './helpers.js';
+
+const chip = (i: number): Device => ({ id: `Ascend910-${i}`, index: i, vendor: 'ascend', model: 'Ascend910A', memoryMiB: 32768, computeMilli: 1000, numa: null, health: 'healthy' });
+const atlas = { vendor: 'ascend' as const, devices: [0, 1, 2, 3, 4, 5, 6, 7].map(chip), topology: { kind: 'hccs' as const, groups: [[0, 1, 2, 3], [4, 5, 6, 7]], fullMesh: false } };
 
 let rig: Rig | undefined;
 afterEach(async () => {
@@ -142,5 +146,22 @@ describe('device plugin against a test kubelet over unix sockets', () => {
     expect(rig.manager.ready()).toBe(false);
     await k.start();
     await eventually(() => k.devices('nvidia.com/gpu').length === 1, 'late registration', 8000);
+  });
+
+  it('Ascend: whole chips as Ascend910-<phy> and vNPU template slots, answered with ASCEND_VISIBLE_DEVICES', async () => {
+    rig = await makeRig();
+    await rig.startAgent(atlas, 1);
+    const k = rig.kubelet;
+    // 32 AI cores per 910 chip / 2 per 2c slot = 16 slots per chip.
+    await eventually(() => k.devices('huawei.com/Ascend910').length === 8 && k.devices('huawei.com/Ascend910-2c').length === 128, 'ascend lists');
+    expect(k.devices('huawei.com/Ascend910').map((d) => d.ID)).toEqual([0, 1, 2, 3, 4, 5, 6, 7].map((i) => `Ascend910-${i}`));
+    rig.pods.upsert(decisionPod({ uid: 'a1', devices: [chip(4), chip(5)], resource: 'huawei.com/Ascend910' }));
+    const whole = await k.admit('huawei.com/Ascend910', 2);
+    expect(whole.ids.sort()).toEqual(['Ascend910-4', 'Ascend910-5']);
+    expect(whole.response.container_responses[0]?.envs).toEqual({ TESSERA_POD_UID: 'a1', ASCEND_VISIBLE_DEVICES: '4,5' });
+    rig.pods.upsert(decisionPod({ uid: 'v1', devices: [chip(6)], resource: 'huawei.com/Ascend910-2c', isolation: 'vnpu', memoryMiB: 2048, computeMilli: 62 }));
+    const v = await k.admit('huawei.com/Ascend910-2c', 1);
+    expect(v.ids[0]).toBe('Ascend910-6::0');
+    expect(v.response.container_responses[0]?.envs).toEqual({ TESSERA_POD_UID: 'v1', ASCEND_VISIBLE_DEVICES: '6', ASCEND_RUNTIME_OPTIONS: 'VIRTUAL', TESSERA_VNPU_TEMPLATE: '2c' });
   });
 });
