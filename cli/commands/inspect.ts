@@ -9,10 +9,16 @@ import { CoreError, formatInspectReport, INSPECT_KINDS, inspectToolOutput, isIns
 
 export const INSPECT_EXIT_BAD_INPUT = 2;
 
-async function readStdin(): Promise<string> {
+async function readStdin(): Promise<Buffer> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+/** UTF-8, or UTF-16 LE when the bytes start with its BOM (PowerShell's `>` writes that). */
+export function decodeToolOutput(bytes: Buffer): string {
+  if (bytes.length >= 2 && bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString('utf16le');
+  return bytes.toString('utf8');
 }
 
 function fail(message: string): void {
@@ -38,7 +44,7 @@ export function registerInspect(program: Command): void {
       }
       let text: string;
       try {
-        text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
+        text = decodeToolOutput(file === '-' ? await readStdin() : await readFile(file));
       } catch (err) {
         fail(`cannot read ${file}: ${err instanceof Error ? err.message : String(err)}`);
         return;

@@ -54,6 +54,16 @@ describe('tessera inspect (child process)', () => {
     expect(r.stdout).toContain('HCCS groups: [0,1,2,3] [4,5,6,7]');
   });
 
+  it('reads a UTF-16 file with BOM (PowerShell redirect) of --query-gpu CSV', async () => {
+    const text = readFileSync(fixture('nvidia-smi/query-gpu/nvidia_gpu_exporter-query.txt'), 'utf8');
+    const file = join(tmp, 'query-utf16.csv');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text.replace(/\n/g, '\r\n'), 'utf16le')]));
+    const r = await inspect(['nvidia-smi-csv', file, '--json']);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { devices: { model: string }[] };
+    expect(report.devices.map((d) => d.model)).toEqual(['NVIDIA GeForce RTX 2080 SUPER', 'Some Other GPU']);
+  });
+
   it('exits 2 with the ParseError naming the line on a broken file', async () => {
     const good = readFileSync(fixture('nvidia-smi/topo/dgx1-p100.topo-m.txt'), 'utf8');
     const broken = good.replace(/^GPU3\t(\S+)\t/m, 'GPU3\tQPI\t');
