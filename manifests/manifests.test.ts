@@ -481,6 +481,20 @@ describe('monitoring', () => {
     for (const a of alerts) expect(tested.has(a), `${a} has a promtool test`).toBe(true);
   });
 
+  it('points every alert at a runbook section that exists in docs/troubleshooting.md', () => {
+    const doc = readFileSync(join(ROOT, 'docs/troubleshooting.md'), 'utf8');
+    const anchors = new Set(
+      [...doc.matchAll(/^## (.+)$/gm)].map((m) => m[1]!.trim().toLowerCase().replace(/[^a-z0-9 -]/g, '').replace(/ /g, '-')),
+    );
+    for (const g of ruleFile.groups) {
+      for (const r of g.rules) {
+        const url: string = r.annotations.runbook_url;
+        expect(url, r.alert).toMatch(/docs\/troubleshooting\.md#/);
+        expect(anchors.has(url.split('#')[1]!), `${r.alert} → ${url}`).toBe(true);
+      }
+    }
+  });
+
   it('uses only Tessera metric names documented in docs/metrics.md', () => {
     const doc = readFileSync(join(ROOT, 'docs/metrics.md'), 'utf8');
     const sources = [
