@@ -1,4 +1,15 @@
-/** Parsers for real GPU/NPU tool output and the builders that turn them into Node parts. */
+/**
+ * Parsers for real GPU/NPU tool output and the builders that turn them into Node parts.
+ * Each parser takes the command's text and returns plain data (plus `warnings` for things
+ * it tolerated); malformed output throws a ParseError naming the line.
+ *
+ * Node agent, NVIDIA:
+ *   buildNvidiaDevicesFromText({ xml: `nvidia-smi -q -x`, topo: `nvidia-smi topo -m` })
+ *   // or { csv: `nvidia-smi --query-gpu=index,uuid,name,memory.total --format=csv`, topo }
+ * Node agent, Ascend:
+ *   buildAscendDevicesFromText({ info: `npu-smi info`, topo: `npu-smi info -t topo` })
+ * Both return { devices, topology, warnings } in topology order.
+ */
 export { stripAnsi } from './text.js';
 export { parseNvidiaTopo, toLinkClass, expandCpuList, NVIDIA_TOPO_SOURCE } from './nvidia-topo.js';
 export type { NvidiaTopo, NvidiaTopoGpu } from './nvidia-topo.js';
