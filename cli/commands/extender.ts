@@ -1,10 +1,54 @@
 import type { Command } from 'commander';
 
+function intOption(name: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name}: expected a positive integer, got "${v}"`);
+  return n;
+}
+
 export function registerExtender(program: Command): void {
   program
     .command('extender')
-    .description('(not yet implemented)')
-    .action(() => {
-      program.outputHelp();
+    .description('scheduler extender (filter/prioritize/preempt/bind), admission webhook, admin API and metrics')
+    .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config or in-cluster)')
+    .option('--listen <host:port>', 'extender verbs + admin API + /metrics address', '127.0.0.1:8888')
+    .option('--webhook-listen <host:port>', "HTTPS admission webhook address ('' to disable)", '127.0.0.1:8443')
+    .option('--tls-cert <file>', 'webhook TLS certificate (PEM); default: a generated self-signed one')
+    .option('--tls-key <file>', 'webhook TLS key (PEM)')
+    .option('--leader-elect', 'elect a leader through a coordination.k8s.io Lease (run several replicas)', false)
+    .option('--lease-namespace <ns>', 'namespace of the leader Lease', 'tessera-system')
+    .option('--lease-name <name>', 'name of the leader Lease', 'tessera-extender')
+    .option('--identity <id>', 'leader identity (default hostname-pid)')
+    .option('--reservation-ttl <ms>', 'how long filter holds devices for a pod not yet bound', '30000')
+    .option('--verb-prefix <path>', "path prefix of the verbs (the scheduler's urlPrefix path)", '')
+    .option('--print-managed-resources', 'print the managedResources list for KubeSchedulerConfiguration as JSON and exit', false)
+    .option('--log-level <level>', 'pino log level', 'info')
+    .action(async (opts: Record<string, string | boolean | undefined>) => {
+      if (opts['printManagedResources'] === true) {
+        const { managedResources } = await import('../../scheduler-extender/src/resources.js');
+        process.stdout.write(`${JSON.stringify(managedResources, null, 2)}\n`);
+        return;
+      }
+      const { runExtender } = await import('../../scheduler-extender/src/main.js');
+      const running = await runExtender({
+        ...(typeof opts['kubeconfig'] === 'string' ? { kubeconfig: opts['kubeconfig'] } : {}),
+        listen: String(opts['listen']),
+        ...(typeof opts['webhookListen'] === 'string' && opts['webhookListen'] !== '' ? { webhookListen: opts['webhookListen'] } : {}),
+        ...(typeof opts['tlsCert'] === 'string' ? { tlsCert: opts['tlsCert'] } : {}),
+        ...(typeof opts['tlsKey'] === 'string' ? { tlsKey: opts['tlsKey'] } : {}),
+        leaderElect: opts['leaderElect'] === true,
+        leaseNamespace: String(opts['leaseNamespace']),
+        leaseName: String(opts['leaseName']),
+        ...(typeof opts['identity'] === 'string' ? { identity: opts['identity'] } : {}),
+        reservationTtlMs: intOption('--reservation-ttl', String(opts['reservationTtl'])),
+        verbPrefix: String(opts['verbPrefix'] ?? ''),
+        logLevel: String(opts['logLevel']),
+      });
+      const shutdown = (): void => {
+        running.service.log.info('stopping');
+        void running.stop().then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
     });
 }
