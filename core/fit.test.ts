@@ -177,7 +177,7 @@ describe('fitNode: fits', () => {
 
   it('a pod without accelerators only needs CPU and memory', () => {
     const r = fit(ledgerWith([], { ...base, unhealthy: [0, 1] }), podWith([], { cpuMilli: 100 }));
-    expect(r).toEqual({ ok: true, fit: { nodeIndex: 0, containers: [] } });
+    expect(r).toEqual({ ok: true, fit: { node: 'n1', nodeIndex: 0, containers: [] } });
   });
 
   it('rejects nonsense counts with a RequestError', () => {

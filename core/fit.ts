@@ -56,6 +56,8 @@ export interface ContainerChoice {
 }
 
 export interface NodeFit {
+  /** Node name (same as `ledger.view(nodeIndex).node.name`). */
+  readonly node: string;
   readonly nodeIndex: number;
   readonly containers: readonly ContainerChoice[];
 }
@@ -178,7 +180,7 @@ export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, opti
   if (pod.memoryMiB > memFree) {
     return unfit(node.name, 'memory', undefined, pod.memoryMiB, memFree, s.memoryUsedMiB, node.memoryMiB, 'MiB');
   }
-  if (cp.containers.length === 0) return { ok: true, fit: { nodeIndex, containers: [] } };
+  if (cp.containers.length === 0) return { ok: true, fit: { node: node.name, nodeIndex, containers: [] } };
   const n = s.deviceCount;
   const overcommit = options.computeOvercommit ?? 1;
   const pending = pendingScratch.buf;
@@ -276,7 +278,7 @@ export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, opti
     }
     choices.push({ request: c.request, positions, memoryMiB: mems, computeMilli: comps, exclusive: false });
   }
-  return { ok: true, fit: { nodeIndex, containers: choices } };
+  return { ok: true, fit: { node: node.name, nodeIndex, containers: choices } };
 }
 
 function fitWhole(
