@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   buildAscendDevices,
+  buildAscendDevicesFromText,
   buildNvidiaDevices,
+  buildNvidiaDevicesFromText,
   parseNpuSmiInfo,
   parseNpuSmiTopo,
   parseNvidiaSmiCsv,
@@ -160,6 +162,20 @@ describe('builders on fixtures', () => {
         topo: parseNvidiaTopo(read('nvidia-smi/topo/dgx-h100-8x-nv18.topo-m.txt')),
       }),
     ).toThrow(/matrix has 8 GPUs but nvidia-smi -q -x lists 1/);
+  });
+
+  it('from text: CSV + topo for NVIDIA, info + topo for Ascend; exactly one GPU list required', () => {
+    const base = 'nvidia-smi/captures/extracted/linux-x86_64__nvidia-h100-80gb-hbm3__590.48.01';
+    const nv = buildNvidiaDevicesFromText({ csv: read(`${base}.query-gpu-load.csv`), topo: read(`${base}.topo-m.txt`) });
+    expect(nv.devices.map((d) => [d.model, d.numa])).toEqual([['NVIDIA H100 80GB HBM3', 0]]);
+    expect(() => buildNvidiaDevicesFromText({ topo: read(`${base}.topo-m.txt`) })).toThrow(/expected exactly one of/);
+    const asc = buildAscendDevicesFromText({
+      info: read('ascend/npu-smi/ai-server_atlas-800-training-server_model-9010_version-6.0.RC1.txt'),
+      topo: read('ascend/npu-smi/SYNTHESIZED_910b-8x-hccs_topo.txt'),
+    });
+    // The topo output wins over the model-based two-ring guess.
+    expect(asc.topology).toEqual({ kind: 'hccs', groups: [[0, 1, 2, 3, 4, 5, 6, 7]], fullMesh: true });
+    expect(asc.warnings.some((w) => w.includes('assumed'))).toBe(false);
   });
 
   it('--query-gpu without memory.total cannot become devices', () => {
