@@ -117,7 +117,9 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
         '--service-cluster-ip-range=10.0.0.0/24',
         '--authorization-mode=RBAC',
         `--token-auth-file=${join(runDir, 'tokens.csv')}`,
-        '--disable-admission-plugins=ServiceAccount',
+        // No kube-controller-manager: no default ServiceAccount, and no node lifecycle
+        // controller to lift the not-ready taint TaintNodesByCondition puts on new nodes.
+        '--disable-admission-plugins=ServiceAccount,TaintNodesByCondition',
         '--allow-privileged=true',
         '--endpoint-reconciler-type=none',
         '--enable-priority-and-fairness=false',

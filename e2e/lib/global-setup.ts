@@ -36,6 +36,7 @@ export default async function setup(): Promise<() => Promise<void>> {
 
   let cp: ControlPlane | undefined;
   let extender: Service | undefined;
+  let baseApplyErrors: string[] = [];
   const teardown = async (): Promise<void> => {
     await stopService(extender);
     if (cp) await stopControlPlane(cp);
@@ -50,8 +51,10 @@ export default async function setup(): Promise<() => Promise<void>> {
       beforeScheduler: async (kubeconfigs) => {
         const kc = new KubeConfig();
         kc.loadFromFile(kubeconfigs.admin);
-        const applied = await applyBase(kc);
-        log(`applied ${applied.length} base objects (namespace, CRDs, RBAC) from manifests/`);
+        const result = await applyBase(kc);
+        baseApplyErrors = result.errors;
+        log(`applied ${result.applied.length} base objects (namespace, CRDs, RBAC) from manifests/base`);
+        for (const e of result.errors) log(`REFUSED: ${e}`);
       },
     });
     log(`control plane up at ${cp.apiServerUrl}`);
@@ -83,6 +86,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       webhookUrl: `https://127.0.0.1:${webhookPort}`,
       caBundle: tls.caBundle,
       namespace: 'e2e',
+      baseApplyErrors,
     };
     const envFile = join(runDir, 'env.json');
     writeFileSync(envFile, JSON.stringify(env, null, 2));

@@ -33,6 +33,8 @@ export interface E2eEnv {
   readonly webhookUrl: string;
   readonly caBundle: string;
   readonly namespace: string;
+  /** Objects of manifests/base (namespace, CRDs, RBAC) the apiserver refused at setup. */
+  readonly baseApplyErrors: readonly string[];
 }
 
 /** The environment global-setup wrote for the scenarios. */

@@ -91,16 +91,22 @@ export function baseObjects(): { file: string; obj: KubernetesObject }[] {
   return out.sort((a, b) => rank(a.obj.kind) - rank(b.obj.kind));
 }
 
-/** Applies the base set (server-side apply) and waits until every CRD is Established. */
-export async function applyBase(kc: KubeConfig): Promise<string[]> {
+/**
+ * Applies the base set (server-side apply) and waits until every applied CRD is
+ * Established. Objects the apiserver refuses are returned in `errors` (the run goes
+ * on; the manifests scenario fails on them, and scenarios needing them fail too).
+ */
+export async function applyBase(kc: KubeConfig): Promise<{ applied: string[]; errors: string[] }> {
   const objects = KubernetesObjectApi.makeApiClient(kc);
   const applied: string[] = [];
+  const errors: string[] = [];
   const crds: string[] = [];
   for (const { file, obj } of baseObjects()) {
     try {
       await serverSideApply(objects, obj);
     } catch (err) {
-      throw new Error(`apply ${rel(file)} ${describe(obj)}: ${apiError(err)}`);
+      errors.push(`apply ${rel(file)} ${describe(obj)}: ${apiError(err)}`);
+      continue;
     }
     applied.push(`${rel(file)}: ${describe(obj)}`);
     if (obj.kind === 'CustomResourceDefinition' && obj.metadata?.name) crds.push(obj.metadata.name);
@@ -112,7 +118,7 @@ export async function applyBase(kc: KubeConfig): Promise<string[]> {
       return crd.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True') ? true : undefined;
     });
   }
-  return applied;
+  return { applied, errors };
 }
 
 export function describe(obj: KubernetesObject): string {

@@ -48,8 +48,7 @@ export interface ExtenderOptions {
 }
 
 /**
- * `tessera extender` with the flags manifests/base/extender/deployment.yaml uses, on
- * loopback: verbs over plain HTTP on `port` under /scheduler (the scheduler config's
+ * `tessera extender` (flags as `tessera extender --help` documents them) on loopback: verbs over plain HTTP on `port` under /scheduler (the scheduler config's
  * urlPrefix points here), webhooks over HTTPS on `webhookPort`, no leader election,
  * API access as the extender identity (KUBECONFIG).
  */
@@ -61,14 +60,12 @@ export async function startExtender(opts: ExtenderOptions): Promise<Service> {
       `--listen=127.0.0.1:${opts.port}`,
       '--verb-prefix=/scheduler',
       `--webhook-listen=127.0.0.1:${opts.webhookPort}`,
-      `--tls-cert-file=${opts.tls.certFile}`,
-      `--tls-key-file=${opts.tls.keyFile}`,
-      '--leader-elect=false',
-      `--scheduler-name=${opts.schedulerName}`,
+      `--tls-cert=${opts.tls.certFile}`,
+      `--tls-key=${opts.tls.keyFile}`,
+      `--kubeconfig=${opts.kubeconfig}`,
       '--log-level=debug',
     ],
     opts.runDir,
-    { KUBECONFIG: opts.kubeconfig },
   );
   const url = `http://127.0.0.1:${opts.port}`;
   await waitFor(

@@ -57,6 +57,10 @@ describe('manifests/ against the real kube-apiserver', () => {
     expect(docs.filter((d) => !INVALID_FILE.test(d.file)).length).toBeGreaterThan(20);
   });
 
+  it('the base set (namespace, CRDs, RBAC) was applied for real without refusals at setup', () => {
+    expect(env.baseApplyErrors).toEqual([]);
+  });
+
   it('every object of a served API group passes server-side dry-run apply', async () => {
     const failures: string[] = [];
     let checked = 0;
