@@ -97,7 +97,7 @@ export function parseNvidiaSmiCsv(text: string, options: NvidiaCsvOptions = {}):
   const gpus: NvidiaGpu[] = body.map((line, row) => parseRow(src, line, row, columns));
   requireTerminated(src, text, splitLines(text), body[body.length - 1] ?? first);
   checkUnique(src, body, gpus);
-  checkCount(src, body, columns, gpus.length);
+  checkCount(src, body, columns, gpus.length, warnings);
   gpus.sort((a, b) => a.index - b.index);
   const driverCol = col('driver_version');
   const driverVersion = driverCol === -1 || body[0] === undefined ? null : cellOrNull(splitCells(body[0].text)[driverCol]);
@@ -159,14 +159,22 @@ function checkUnique(src: string, body: Line[], gpus: NvidiaGpu[]): void {
   }
 }
 
-/** `count` (number of GPUs, repeated on every row) must agree with the number of rows. */
-function checkCount(src: string, body: Line[], columns: Column[], rows: number): void {
+/**
+ * `count` is the number of GPUs in the system, repeated on every row. More rows than that
+ * is an error; fewer is legitimate with `-i <id>` but also what a file cut at a row
+ * boundary looks like, so it earns a warning.
+ */
+function checkCount(src: string, body: Line[], columns: Column[], rows: number, warnings: string[]): void {
   const k = columns.findIndex((c) => c.key === 'count');
   if (k === -1) return;
+  const counts = new Set<number>();
   for (const line of body) {
     const count = parseIntCell(src, line.no, 'count', splitCells(line.text)[k]);
-    if (count !== null && count !== rows) {
-      throw new ParseError(src, line.no, `count says ${count} GPUs but the output has ${rows} row(s) (truncated file?)`);
-    }
+    if (count === null) continue;
+    if (count < rows) throw new ParseError(src, line.no, `count says ${count} GPUs but the output has ${rows} rows; expected at most ${count}`);
+    counts.add(count);
+  }
+  for (const count of counts) {
+    if (count > rows) warnings.push(`count says ${count} GPUs but the output has ${rows} row(s): filtered with -i, or truncated`);
   }
 }

@@ -245,7 +245,7 @@ describe('nvidia-smi --query-gpu CSV: malformed', () => {
     { name: 'duplicate uuid', input: `${head}\n0, ${GPU_A}, H100, 1 MiB\n1, ${GPU_A}, H100, 1 MiB\n`, line: 3, want: /duplicate GPU UUID/ },
     { name: 'duplicate index', input: `${head}\n0, ${GPU_A}, H100, 1 MiB\n0, ${GPU_B}, H100, 1 MiB\n`, line: 3, want: /duplicate GPU index 0/ },
     { name: 'cut inside the last cell (81559 MiB would read as 815)', input: `${head}\n0, ${GPU_A}, H100, 815`, line: 2, want: /last row has no newline; the output looks truncated/ },
-    { name: 'fewer rows than count', input: `count, uuid, name\n2, ${GPU_A}, H100\n`, line: 2, want: /count says 2 GPUs but the output has 1 row\(s\)/ },
+    { name: 'more rows than count', input: `count, uuid, name\n1, ${GPU_A}, H100\n1, ${GPU_B}, H100\n`, line: 2, want: /count says 1 GPUs but the output has 2 rows; expected at most 1/ },
     { name: 'header only', input: `${head}\n`, line: 1, want: /a header but no GPU rows; expected one row per GPU/ },
     { name: 'No devices were found', input: 'No devices were found\n', line: 1, want: /expected a header line of field names/ },
     { name: 'no uuid column', input: 'index, name\n0, H100\n', line: 1, want: /no 'uuid' column/ },
@@ -266,6 +266,12 @@ describe('nvidia-smi --query-gpu CSV: variations', () => {
       [0, GPU_A, 40960],
       [1, GPU_B, 40960],
     ]);
+  });
+
+  it('fewer rows than count (nvidia-smi -i, or a cut file) earns a warning', () => {
+    const list = parseNvidiaSmiCsv(`count, uuid, name\n8, ${GPU_A}, H100\n`);
+    expect(list.gpus).toHaveLength(1);
+    expect(list.warnings).toContain('count says 8 GPUs but the output has 1 row(s): filtered with -i, or truncated');
   });
 
   it('treats [N/A] and [Not Supported] as no value and reads health fields', () => {

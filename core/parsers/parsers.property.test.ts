@@ -162,7 +162,7 @@ describe('truncated and corrupted real outputs', () => {
           expect(r.error.message.length).toBeGreaterThan(10);
           return;
         }
-        if (s.kind === 'npu' || (s.kind === 'csv' && !/(^|, )count(, |$)/m.test(s.text))) {
+        if (s.kind === 'npu' || s.kind === 'csv') {
           // Row-per-device tables cut exactly at a row boundary lose whole trailing devices only.
           const got = r.value as unknown[];
           expect(got).toEqual((full as unknown[]).slice(0, got.length));
