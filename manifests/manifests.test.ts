@@ -104,6 +104,31 @@ describe('every manifest file', () => {
   });
 });
 
+const LABEL_VALUE = /^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$/;
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/;
+
+describe('labels', () => {
+  it('are valid Kubernetes label keys and values everywhere (objects and pod templates)', () => {
+    const bad: string[] = [];
+    const check = (where: string, labels: Obj | undefined) => {
+      for (const [k, v] of Object.entries(labels ?? {})) {
+        if (!LABEL_KEY.test(k) || k.split('/').pop()!.length > 63) bad.push(`${where}: key ${k}`);
+        if (typeof v !== 'string' || v.length > 63 || !LABEL_VALUE.test(v)) bad.push(`${where}: ${k}=${String(v)}`);
+      }
+    };
+    for (const f of yamlFiles) {
+      for (const o of docsOf(f)) {
+        if (typeof o.kind !== 'string') continue;
+        const where = `${relative(HERE, f)} ${o.kind}/${o.metadata?.name}`;
+        check(where, o.metadata?.labels);
+        check(`${where} template`, o.spec?.template?.metadata?.labels);
+      }
+    }
+    expect(bad).toEqual([]);
+    expect(LABEL_VALUE.test('NVIDIA H100 80GB HBM3')).toBe(false);
+  });
+});
+
 describe('kustomizations', () => {
   it('list only files and kustomization folders that exist', () => {
     const ks = kustomizations();
