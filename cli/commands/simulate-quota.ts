@@ -54,14 +54,16 @@ export function registerQuotaSimulation(simulate: Command): void {
     .addOption(new Option('--mode <mode>', 'quota mode').choices(['fixed', 'elastic']).default('elastic'))
     .option('--priority', 'give a seeded share of jobs a higher priority (queue first, may preempt lower priority)', false)
     .option('--high-share <p>', 'share of high-priority jobs with --priority', probability, 0.2)
-    .option('--seed <n>', 'seed of the priority draw', integer, 1)
+    .option('--priority-seed <n>', 'seed of the priority draw', integer, 1)
     .option('--from <date>', 'first submit date (inclusive, YYYY-MM-DD)', '2017-10-01')
     .option('--to <date>', 'last submit date (inclusive, YYYY-MM-DD)', '2017-11-30')
     .option('--drop-unknown-vcs', 'skip jobs of VCs missing from the VC file (default: stop with an error)', false)
     .addOption(new Option('--restart <what>', 'what a preempted job keeps').choices(['keep', 'lose']).default('keep'))
     .option('--arrival-scale <k>', 'compress submit times k× (offered load × k; 1 = the trace as is)', scale, 1)
     .option('--json', 'print the JSON report', false)
-    .action((o: Record<string, unknown>) => {
+    .action((o: Record<string, unknown>, cmd: Command) => {
+      // `tessera simulate` has its own --json; commander gives a flag to the parent when both declare it.
+      const json = o.json === true || cmd.parent?.opts().json === true;
       const t0 = process.hrtime.bigint();
       const report = runQuotaBench({
         jobsFile: String(o.jobs),
@@ -69,7 +71,7 @@ export function registerQuotaSimulation(simulate: Command): void {
         mode: o.mode === 'fixed' ? 'fixed' : 'elastic',
         priority: o.priority === true,
         highPriorityShare: Number(o.highShare),
-        seed: Number(o.seed),
+        seed: Number(o.prioritySeed),
         from: String(o.from),
         to: String(o.to),
         dropUnknownVcs: o.dropUnknownVcs === true,
@@ -77,7 +79,7 @@ export function registerQuotaSimulation(simulate: Command): void {
         arrivalScale: Number(o.arrivalScale),
       });
       const runtimeSec = Math.round(Number(process.hrtime.bigint() - t0) / 1e7) / 100;
-      if (o.json === true) process.stdout.write(`${JSON.stringify({ ...report, runtimeSec }, null, 2)}\n`);
+      if (json) process.stdout.write(`${JSON.stringify({ ...report, runtimeSec }, null, 2)}\n`);
       else printTable(report);
     });
 }

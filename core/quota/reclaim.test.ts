@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { borrowersOf, planReclaim } from './reclaim.js';
+import { borrowersOf, checkVictims, planReclaim } from './reclaim.js';
 import { makeBook, mustAdmit, req } from './test/builders.js';
 import type { AdmitRequest } from './types.js';
 
@@ -148,5 +148,21 @@ describe('reclaim victim choice', () => {
     const plan = planReclaim(book, req('x', 'b', 4), { eligible: (a) => a.id === 'a2' });
     expect(plan.kind === 'victims' && plan.victims.map((v) => v.allocation.id)).toEqual(['a2']);
     expect(planReclaim(book, req('x', 'b', 4), { eligible: (a) => a.id === 'a1' }).kind).toBe('impossible');
+  });
+});
+
+describe('checking victims proposed by the scheduler', () => {
+  it('keeps borrowers, spares pods inside their guarantee, and says whether that is enough', () => {
+    const book = pool();
+    mustAdmit(book, req('a1', 'a', 8), 0);
+    mustAdmit(book, req('a2', 'a', 4), 1);
+    mustAdmit(book, req('a3', 'a', 4), 2);
+    mustAdmit(book, req('c1', 'c', 8), 3);
+    // b needs 8 inside its guarantee; a2 and a3 borrow b's 8; a1 and c1 are inside their guarantees.
+    const partial = checkVictims(book, req('x', 'b', 8), ['a1', 'a3', 'c1']);
+    expect(partial.allowed.map((v) => v.allocation.id)).toEqual(['a3']);
+    expect(partial.refused).toEqual(['a1', 'c1']);
+    expect(partial.sufficient).toBe(false);
+    expect(checkVictims(book, req('x', 'b', 8), ['a2', 'a3']).sufficient).toBe(true);
   });
 });

@@ -120,3 +120,33 @@ export function planReclaim(book: QuotaBook, req: AdmitRequest, opts: ReclaimOpt
   kept.reverse();
   return { kind: 'victims', victims: kept, freed: A.sum(kept.map((v) => v.allocation.amount)) };
 }
+
+export interface VictimCheck {
+  /** Proposed victims the quota rules allow, with why. */
+  readonly allowed: readonly Victim[];
+  /** Proposed victims that must be spared (inside their queue's guarantee, or not lower priority). */
+  readonly refused: readonly string[];
+  /** Whether removing the allowed victims lets the request pass the quota check. */
+  readonly sufficient: boolean;
+}
+
+/**
+ * Judge victims someone else proposed (kube-scheduler's preempt call for one node): keep the
+ * ones quota rules allow and say whether they make room in quota terms.
+ */
+export function checkVictims(book: QuotaBook, req: AdmitRequest, proposed: readonly string[]): VictimCheck {
+  const byId = new Map(reclaimCandidates(book, req).map((v) => [v.allocation.id, v]));
+  const allowed: Victim[] = [];
+  const refused: string[] = [];
+  const used = book.usedSnapshot();
+  for (const id of proposed) {
+    const v = byId.get(id);
+    if (v === undefined) {
+      if (book.allocation(id) !== undefined) refused.push(id);
+      continue;
+    }
+    allowed.push(v);
+    used.set(v.allocation.queue, A.sub(used.get(v.allocation.queue) ?? A.ZERO, v.allocation.amount));
+  }
+  return { allowed, refused, sufficient: book.evaluate(req, used).kind === 'admitted' };
+}
