@@ -20,6 +20,7 @@ export function registerAgent(program: Command): void {
     .option('--poll-interval <ms>', 'discovery / health poll interval', '10000')
     .option('--recover-after-polls <n>', 'consecutive healthy polls before a device is offered again', '3')
     .option('--vnpu-templates <list>', 'vNPU template resources for Ascend 910', '2c,4c,8c,16c')
+    .option('--dcgm-exporter-url <url>', 'relay this dcgm-exporter /metrics (relabelled) instead of polling GPU telemetry')
     .option('--log-level <level>', 'pino log level', 'info')
     .action(async (opts: Record<string, unknown>) => {
       const { runAgent } = await import('../../node-agent/src/main.js');

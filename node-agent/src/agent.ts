@@ -41,6 +41,8 @@ export interface AgentDeps {
   readonly metricsListen: string | null;
   readonly registrationCheckMs?: number;
   readonly hostname?: string;
+  /** Re-export this dcgm-exporter URL (relabelled) instead of our own DCGM gauges. */
+  readonly dcgmExporterUrl?: string;
   /** How long start() waits for the pod source's first list before reconciling anyway. */
   readonly syncTimeoutMs?: number;
 }
@@ -93,6 +95,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     shares,
     registered: () => manager.ready(),
     allocations: () => service.counts,
+    ...(deps.dcgmExporterUrl !== undefined ? { dcgmExporterUrl: deps.dcgmExporterUrl } : {}),
   });
 
   const resourcesFor = (d: Discovery): AdvertisedResource[] =>

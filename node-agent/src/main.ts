@@ -36,6 +36,7 @@ export interface AgentCliOptions {
   readonly vnpuTemplates: string;
   readonly cluster?: boolean;
   readonly logLevel: string;
+  readonly dcgmExporterUrl?: string;
 }
 
 export const AGENT_DEFAULTS = {
@@ -63,7 +64,7 @@ function makeBackend(o: AgentCliOptions): DiscoveryBackend {
   const run = execTool();
   switch (o.backend) {
     case 'nvidia':
-      return new NvidiaBackend({ run, smiPath: o.nvidiaSmi, ...(o.xidCommand ? { xidCommand: o.xidCommand.split(/\s+/).filter(Boolean) } : {}) });
+      return new NvidiaBackend({ run, smiPath: o.nvidiaSmi, skipTelemetry: o.dcgmExporterUrl !== undefined, ...(o.xidCommand ? { xidCommand: o.xidCommand.split(/\s+/).filter(Boolean) } : {}) });
     case 'ascend':
       return new AscendBackend({ run, smiPath: o.npuSmi });
     case 'fixture':
@@ -87,6 +88,7 @@ export async function runAgent(o: AgentCliOptions): Promise<RunningAgent> {
   const pollIntervalMs = positiveInt('poll-interval', o.pollInterval);
   const recoverAfterPolls = positiveInt('recover-after-polls', o.recoverAfterPolls, 1000);
   const ignoredXids = parseIgnoredXids(o.ignoredXids);
+  if (o.dcgmExporterUrl !== undefined && !/^https?:\/\//.test(o.dcgmExporterUrl)) throw new Error(`--dcgm-exporter-url: expected an http(s) URL, got '${o.dcgmExporterUrl}'`);
   const backend = makeBackend(o);
   const useCluster = o.cluster ?? (o.kubeconfig !== undefined || process.env['KUBERNETES_SERVICE_HOST'] !== undefined);
   let pods: PodSource & { waitForSync?: () => Promise<void> };
@@ -120,6 +122,7 @@ export async function runAgent(o: AgentCliOptions): Promise<RunningAgent> {
     recoverAfterPolls,
     ignoredXids,
     metricsListen: o.metricsListen === '' ? null : o.metricsListen,
+    ...(o.dcgmExporterUrl !== undefined ? { dcgmExporterUrl: o.dcgmExporterUrl } : {}),
   });
   await agent.start();
   log.info({ node: nodeName, backend: backend.name, resources: agent.manager.resources() }, 'agent started');

@@ -7,6 +7,7 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { Decision } from '../../core/index.js';
 import type { Discovery } from './backends/types.js';
+import { relabelExposition, scrapeExporter } from './dcgm-relay.js';
 import type { DeviceHealthRecord } from './health.js';
 
 export interface ShareSample {
@@ -30,6 +31,8 @@ export interface MetricsSource {
   shares(): readonly ShareSample[];
   registered(): boolean;
   allocations(): { readonly decision: number; readonly fallback: number; readonly rejected: number };
+  /** When set, GPU telemetry comes from this dcgm-exporter (relabelled) instead of our own DCGM gauges. */
+  readonly dcgmExporterUrl?: string;
 }
 
 const MiB = 1024 * 1024;
@@ -37,6 +40,7 @@ const MiB = 1024 * 1024;
 export class AgentMetrics {
   readonly registry = new Registry();
   readonly pollErrors: Counter;
+  readonly relayErrors: Counter;
   readonly inventoryPatches: Counter;
   readonly healthTransitions: Counter;
 
@@ -54,7 +58,7 @@ export class AgentMetrics {
         collect: function (this: Gauge<(typeof nv)[number]>) {
           this.reset();
           const d = src.discovery();
-          if (d === null || d.vendor !== 'nvidia') return;
+          if (d === null || d.vendor !== 'nvidia' || src.dcgmExporterUrl !== undefined) return;
           for (const dev of d.devices) {
             const t = d.telemetry.find((x) => x.id === dev.id);
             const v = t?.[field];
@@ -77,7 +81,7 @@ export class AgentMetrics {
       collect: function (this: Gauge<(typeof nv)[number]>) {
         this.reset();
         const d = src.discovery();
-        if (d === null || d.vendor !== 'nvidia') return;
+        if (d === null || d.vendor !== 'nvidia' || src.dcgmExporterUrl !== undefined) return;
         for (const dev of d.devices) {
           const t = d.telemetry.find((x) => x.id === dev.id);
           this.set({ gpu: String(dev.index), UUID: dev.id, pci_bus_id: t?.pciBusId ?? '', device: `nvidia${dev.index}`, modelName: dev.model, Hostname: src.hostname }, src.health(dev.id)?.lastXid ?? 0);
@@ -180,12 +184,24 @@ export class AgentMetrics {
         this.set({ outcome: 'rejected' }, a.rejected);
       },
     });
+    this.relayErrors = new Counter({ name: 'tessera_agent_dcgm_relay_errors_total', help: 'Failed scrapes of the configured dcgm-exporter.', registers: reg });
     this.pollErrors = new Counter({ name: 'tessera_agent_poll_errors_total', help: 'Discovery polls that failed.', registers: reg });
     this.inventoryPatches = new Counter({ name: 'tessera_agent_inventory_patches_total', help: 'Node inventory annotation patches.', registers: reg });
     this.healthTransitions = new Counter({ name: 'tessera_agent_health_transitions_total', help: 'Device health state changes.', labelNames: ['to'], registers: reg });
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /** Our metrics, plus the relabelled dcgm-exporter samples when one is configured. */
+  async text(): Promise<string> {
+    const url = this.src.dcgmExporterUrl;
+    if (url === undefined) return this.registry.metrics();
+    let relayed: string;
+    try {
+      relayed = relabelExposition(await scrapeExporter(url), { hostname: this.src.hostname, healthOf: (uuid) => this.src.health(uuid)?.state }).text;
+    } catch (err) {
+      this.relayErrors.inc();
+      relayed = `# dcgm-exporter relay failed: ${String((err as Error).message).replace(/\n/g, ' ')}\n`;
+    }
+    return `${await this.registry.metrics()}\n${relayed}`;
   }
+
 }

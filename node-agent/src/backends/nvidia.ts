@@ -99,6 +99,8 @@ export interface NvidiaBackendOptions {
   readonly xidCommand?: readonly string[];
   /** Re-read `topo -m` every this many polls (links do not change while running). */
   readonly topoEveryPolls?: number;
+  /** Skip the telemetry query (a dcgm-exporter provides the numbers). ECC checks then rely on -q -x. */
+  readonly skipTelemetry?: boolean;
 }
 
 export class NvidiaBackend implements DiscoveryBackend {
@@ -123,10 +125,12 @@ export class NvidiaBackend implements DiscoveryBackend {
     }
     this.polls++;
     let telemetry: string | undefined;
-    try {
-      telemetry = await this.opts.run(smi, [`--query-gpu=${TELEMETRY_FIELDS.join(',')}`, '--format=csv,noheader,nounits']);
-    } catch (err) {
-      warnings.push(`telemetry query failed: ${(err as Error).message}`);
+    if (this.opts.skipTelemetry !== true) {
+      try {
+        telemetry = await this.opts.run(smi, [`--query-gpu=${TELEMETRY_FIELDS.join(',')}`, '--format=csv,noheader,nounits']);
+      } catch (err) {
+        warnings.push(`telemetry query failed: ${(err as Error).message}`);
+      }
     }
     let xidLog: string | undefined;
     const xc = this.opts.xidCommand;
