@@ -15,6 +15,9 @@ export function registerExtender(program: Command): void {
     .option('--webhook-listen <host:port>', "HTTPS admission webhook address ('' to disable)", '127.0.0.1:8443')
     .option('--tls-cert <file>', 'webhook TLS certificate (PEM); default: a generated self-signed one')
     .option('--tls-key <file>', 'webhook TLS key (PEM)')
+    .option('--tls-cert-file <file>', 'same as --tls-cert')
+    .option('--tls-key-file <file>', 'same as --tls-key')
+    .option('--scheduler-name <name>', 'schedulerName the mutating webhook gives accelerator pods', 'tessera-scheduler')
     .option('--leader-elect', 'elect a leader through a coordination.k8s.io Lease (run several replicas)', false)
     .option('--lease-namespace <ns>', 'namespace of the leader Lease', 'tessera-system')
     .option('--lease-name <name>', 'name of the leader Lease', 'tessera-extender')
@@ -34,12 +37,13 @@ export function registerExtender(program: Command): void {
         ...(typeof opts['kubeconfig'] === 'string' ? { kubeconfig: opts['kubeconfig'] } : {}),
         listen: String(opts['listen']),
         ...(typeof opts['webhookListen'] === 'string' && opts['webhookListen'] !== '' ? { webhookListen: opts['webhookListen'] } : {}),
-        ...(typeof opts['tlsCert'] === 'string' ? { tlsCert: opts['tlsCert'] } : {}),
-        ...(typeof opts['tlsKey'] === 'string' ? { tlsKey: opts['tlsKey'] } : {}),
+        ...(typeof (opts['tlsCert'] ?? opts['tlsCertFile']) === 'string' ? { tlsCert: String(opts['tlsCert'] ?? opts['tlsCertFile']) } : {}),
+        ...(typeof (opts['tlsKey'] ?? opts['tlsKeyFile']) === 'string' ? { tlsKey: String(opts['tlsKey'] ?? opts['tlsKeyFile']) } : {}),
+        schedulerName: String(opts['schedulerName']),
         leaderElect: opts['leaderElect'] === true,
         leaseNamespace: String(opts['leaseNamespace']),
         leaseName: String(opts['leaseName']),
-        ...(typeof opts['identity'] === 'string' ? { identity: opts['identity'] } : {}),
+        ...(typeof opts['identity'] === 'string' ? { identity: opts['identity'] } : typeof process.env['POD_NAME'] === 'string' ? { identity: process.env['POD_NAME'] } : {}),
         reservationTtlMs: intOption('--reservation-ttl', String(opts['reservationTtl'])),
         verbPrefix: String(opts['verbPrefix'] ?? ''),
         logLevel: String(opts['logLevel']),

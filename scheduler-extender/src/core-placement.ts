@@ -1,21 +1,35 @@
 /**
- * PlacementPort over core's scheduling API: `filterNodes` for the device choice or the
- * structured Unfit of each node, the production policy for scores, `buildDecision` for
- * the Decision. Scores map to the extender's 0–10 by the policy's maximum (absolute, so a
- * score means the same on every call). The FGD workload mix is refreshed by the service.
+ * PlacementPort over core: `compilePod` + `fitNode` for the device choice or the structured
+ * Unfit of each node, the production policy (`DEFAULT_POLICY`) for scores, `buildDecision`
+ * (lazily, for the nodes that need one). On the live ledger, per-node results are memoised
+ * with core's ScheduleCache (valid while a node's version is unchanged), so a filter over
+ * thousands of nodes recomputes only the nodes that changed since the last pod of the same
+ * shape. Scores map to 0–10 by the policy's maximum (absolute, so a score means the same
+ * on every call). The FGD workload mix is refreshed by the service.
  */
 import {
   DEFAULT_POLICY,
+  bindScheduleCache,
   buildDecision,
+  compilePod,
   createFragCache,
   createPolicyScorer,
+  createScheduleCache,
   explainUnfit,
-  filterNodes,
+  fitNode,
+  lookupEntry,
   maxPolicyScore,
-  scoreNodes,
+  podShapeKey,
+  storeEntry,
   typicalTaskClasses,
+  type Decision,
+  type FitResult,
   type FragCache,
+  type Ledger,
+  type PlacementOptions,
   type PodRequest,
+  type ScheduleCache,
+  type ScoreContext,
   type TaskShape,
   type Unfit,
 } from '../../core/index.js';
@@ -26,6 +40,7 @@ const MAX_SCORE = maxPolicyScore(DEFAULT_POLICY);
 
 export class CorePlacement implements PlacementPort {
   private fragCache: FragCache | undefined;
+  private readonly caches = new Map<number, ScheduleCache>();
 
   /** Set the workload mix FGD scores against (typical shapes of the pods running now). */
   setWorkload(shapes: readonly TaskShape[]): void {
@@ -35,39 +50,61 @@ export class CorePlacement implements PlacementPort {
 
   evaluate(input: EvaluateInput): NodeVerdict[] {
     const { ledger, pod } = input;
-    // Group candidates by their pool's compute overcommit (one core call per group).
-    const groups = new Map<number, string[]>();
-    for (const n of input.nodes) {
-      const oc = input.computeOvercommit(n);
-      const g = groups.get(oc);
-      if (g === undefined) groups.set(oc, [n]);
-      else g.push(n);
-    }
+    const cp = compilePod(ledger, pod);
+    const shape = podShapeKey(pod);
     const out: NodeVerdict[] = [];
-    for (const [computeOvercommit, candidates] of groups) {
-      const opts = {
-        scorer,
-        candidates,
-        computeOvercommit,
-        ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }),
-      };
-      const { feasible, unfit } = filterNodes(ledger, pod, opts);
-      const scores = scoreNodes(ledger, pod, feasible, opts);
-      feasible.forEach((fit, i) => {
-        const raw = scores[i]?.score ?? 0;
-        const decision = buildDecision(ledger, pod, fit, input.nowMs);
-        out.push({
-          node: decision.node,
-          fits: true,
-          rawScore: raw,
-          score: MAX_SCORE > 0 ? Math.max(0, Math.min(10, Math.round((raw / MAX_SCORE) * 10))) : 10,
-          decision,
-        });
-      });
-      for (const u of unfit) out.push(unfitVerdict(u));
+    const optsByOc = new Map<number, { opts: PlacementOptions; ctx: ScoreContext; cache: ScheduleCache | undefined }>();
+    for (const name of input.nodes) {
+      const index = ledger.indexOf(name);
+      if (index < 0) {
+        out.push({ node: name, fits: false, reason: `node ${name}: not in the ledger`, reasonClass: 'unknown-node', unresolvable: true });
+        continue;
+      }
+      const oc = input.computeOvercommit(name);
+      let g = optsByOc.get(oc);
+      if (g === undefined) {
+        const opts: PlacementOptions = { computeOvercommit: oc, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) };
+        let cache: ScheduleCache | undefined;
+        if (input.cache === true && scorer.cacheable === true) {
+          cache = this.caches.get(oc) ?? createScheduleCache();
+          this.caches.set(oc, cache);
+          bindScheduleCache(cache, scorer, opts);
+        }
+        g = { opts, ctx: { ledger, options: opts, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) }, cache };
+        optsByOc.set(oc, g);
+      }
+      const view = ledger.view(index);
+      let r: FitResult;
+      let s = 0;
+      const hit = g.cache === undefined ? undefined : lookupEntry(g.cache, index, view, shape);
+      if (hit !== undefined) {
+        r = hit.fit;
+        s = hit.score;
+      } else {
+        r = fitNode(ledger, index, cp, g.opts);
+        if (r.ok) s = scorer.score(view, pod, r.fit, g.ctx);
+        if (g.cache !== undefined) storeEntry(g.cache, index, view, shape, { fit: r, score: s });
+      }
+      if (!r.ok) {
+        out.push(unfitVerdict(r.unfit));
+        continue;
+      }
+      out.push(fitsVerdict(ledger, pod, r.fit, s, input.nowMs));
     }
     return out;
   }
+}
+
+function fitsVerdict(ledger: Ledger, pod: PodRequest, fit: Extract<FitResult, { ok: true }>['fit'], raw: number, nowMs: number): NodeVerdict {
+  let decision: Decision | null = null;
+  const node = ledger.view(fit.nodeIndex).node.name;
+  return {
+    node,
+    fits: true,
+    rawScore: raw,
+    score: MAX_SCORE > 0 ? Math.max(0, Math.min(10, Math.round((raw / MAX_SCORE) * 10))) : 10,
+    decide: () => (decision ??= buildDecision(ledger, pod, fit, nowMs)),
+  };
 }
 
 export function unfitVerdict(u: Unfit): NodeVerdict {

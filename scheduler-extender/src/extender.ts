@@ -94,6 +94,7 @@ export class Extender {
           nodes: known,
           nowMs: this.d.clock(),
           computeOvercommit: (node) => this.overcommitOf(node),
+          cache: true,
         }),
       );
     }
@@ -162,13 +163,14 @@ export class Extender {
     let quotaProblem: { reason: string; resolvable: boolean; reasonClass: string } | null = null;
     let queue: string | null = null;
     for (const best of fits) {
-      const q = this.quota().check(pod, best.decision);
+      const decision = best.decide();
+      const q = this.quota().check(pod, decision);
       queue = q.queue;
       if (!q.ok) {
         quotaProblem = q;
         break;
       }
-      const r = state.reserve(best.decision, pod, now + this.d.reservationTtlMs, this.overcommitOf(best.node));
+      const r = state.reserve(decision, pod, now + this.d.reservationTtlMs, this.overcommitOf(best.node));
       if (r.ok) {
         heldNode = best.node;
         break;
@@ -280,11 +282,12 @@ export class Extender {
       if (held !== undefined) state.releaseGrant(uid, `bound to ${args.Node}, not the held node ${held.decision.node}`);
       const v = this.judge(pod, [args.Node])[0];
       if (v === undefined || !v.fits) return fail('no-fit', `pod ${who} no longer fits node ${args.Node}: ${v?.fits === false ? v.reason : 'not judged'}`);
-      const q = this.quota().check(pod, v.decision);
+      const fresh = v.decide();
+      const q = this.quota().check(pod, fresh);
       if (!q.ok) return fail('quota', q.reason);
-      const r = state.reserve(v.decision, pod, now + this.d.reservationTtlMs, this.overcommitOf(args.Node));
+      const r = state.reserve(fresh, pod, now + this.d.reservationTtlMs, this.overcommitOf(args.Node));
       if (!r.ok) return fail('no-fit', `pod ${who} on ${args.Node}: ${r.reason}`);
-      decision = v.decision;
+      decision = fresh;
     }
     decision = { ...decision, decidedAtMs: now };
     const annotations = decisionAnnotations(decision);

@@ -28,6 +28,8 @@ export interface ExtenderConfig {
   readonly reservationTtlMs: number;
   readonly verbPrefix: string;
   readonly logLevel: string;
+  /** schedulerName the mutating webhook sets (default tessera-scheduler). */
+  readonly schedulerName?: string;
   /** For tests: use this instead of a real cluster. */
   readonly kube?: KubeAccess;
 }
@@ -83,7 +85,7 @@ export async function runExtender(cfg: ExtenderConfig, log: Logger = pino({ leve
   let webhookAddress: string | null = null;
   if (webhookListen !== null) {
     const tls = cfg.tlsCert !== undefined && cfg.tlsKey !== undefined ? loadTls(cfg.tlsCert, cfg.tlsKey) : selfSignedTls([webhookListen.host === '0.0.0.0' ? 'localhost' : webhookListen.host]);
-    webhook = buildWebhookServer(service, tls);
+    webhook = buildWebhookServer(service, tls, cfg.schedulerName !== undefined ? { schedulerName: cfg.schedulerName } : {});
     webhookAddress = await webhook.listen({ host: webhookListen.host, port: webhookListen.port });
     log.info({ address: webhookAddress, selfSigned: cfg.tlsCert === undefined }, 'webhook listening');
   }

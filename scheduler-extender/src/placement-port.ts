@@ -3,7 +3,7 @@
  * nodes against the ledger, giving per node either a scored decision or a structured
  * reason. `core-placement.ts` implements it with core; tests may use it directly.
  */
-import type { AcceleratorRequest, Decision, IsolationMode, PodRequest } from '../../core/index.js';
+import type { Decision, PodRequest } from '../../core/index.js';
 import type { Ledger } from '../../core/index.js';
 
 export interface NodeFits {
@@ -13,7 +13,8 @@ export interface NodeFits {
   readonly score: number;
   /** Raw engine score, for tie-breaking and explanations. */
   readonly rawScore: number;
-  readonly decision: Decision;
+  /** The Decision for this node (built on first call; valid while the ledger is unchanged). */
+  decide(): Decision;
 }
 
 export interface NodeUnfit {
@@ -37,21 +38,11 @@ export interface EvaluateInput {
   readonly nowMs: number;
   /** Compute overcommit of a node's pool (1 when none). */
   readonly computeOvercommit: (node: string) => number;
+  /** True when `ledger` is the live ledger: per-node results may be memoised across calls. */
+  readonly cache?: boolean;
 }
 
 export interface PlacementPort {
   evaluate(input: EvaluateInput): NodeVerdict[];
 }
 
-/** Kubernetes resource name a container's devices are counted under. */
-export function resourceNameOf(a: AcceleratorRequest): string {
-  if (a.vendor === 'nvidia') return 'nvidia.com/gpu';
-  const family = a.allow?.[0] ?? 'Ascend910';
-  if (a.kind === 'share' && a.template !== undefined) return `huawei.com/${family}-${a.template}`;
-  return `huawei.com/${family}`;
-}
-
-/** Isolation written into the decision. */
-export function decisionIsolation(pod: PodRequest): IsolationMode {
-  return pod.isolation ?? (pod.containers.some((c) => c.accel.kind === 'share') ? 'hami-core' : 'exclusive');
-}

@@ -35,7 +35,7 @@ export function loadTls(certFile: string, keyFile: string): TlsPair {
   return { cert: readFileSync(certFile), key: readFileSync(keyFile) };
 }
 
-export function buildWebhookServer(service: Service, tls: TlsPair | null): FastifyInstance {
+export function buildWebhookServer(service: Service, tls: TlsPair | null, opts: { schedulerName?: string } = {}): FastifyInstance {
   const app = (tls === null ? Fastify({ bodyLimit: 16 * 1024 * 1024 }) : Fastify({ bodyLimit: 16 * 1024 * 1024, https: { cert: tls.cert, key: tls.key } })) as FastifyInstance;
   app.setErrorHandler((err, req, reply) => {
     service.metrics.webhookRequests.inc({ kind: req.url.includes('validate') ? 'validate' : 'mutate', result: 'error' });
@@ -44,7 +44,7 @@ export function buildWebhookServer(service: Service, tls: TlsPair | null): Fasti
   });
   for (const kind of ['mutate', 'validate'] as const) {
     app.post(`/${kind}`, async (req, reply) => {
-      const r = review(kind, req.body, service.state);
+      const r = review(kind, req.body, service.state, opts.schedulerName);
       const resp = (r.body as { response?: { allowed?: boolean } }).response;
       service.metrics.webhookRequests.inc({ kind, result: resp === undefined ? 'error' : resp.allowed ? 'allowed' : 'denied' });
       return reply.code(r.status).send(r.body);

@@ -76,7 +76,7 @@ export function decisionEnv(pod: PodRequest, containerIndex: number): EnvVar[] {
 }
 
 /** JSONPatch for a Pod on CREATE; empty when nothing changes. */
-export function mutatePod(pod: unknown, state: ClusterState | undefined): { patch: JsonPatchOp[]; warnings: string[] } {
+export function mutatePod(pod: unknown, state: ClusterState | undefined, schedulerName = TESSERA_SCHEDULER): { patch: JsonPatchOp[]; warnings: string[] } {
   const patch: JsonPatchOp[] = [];
   const warnings: string[] = [];
   if (!isObj(pod)) return { patch, warnings };
@@ -96,7 +96,7 @@ export function mutatePod(pod: unknown, state: ClusterState | undefined): { patc
   }
   if (req.containers.length === 0) return { patch, warnings };
   const spec = pod['spec'] as Obj;
-  patch.push({ op: spec['schedulerName'] === undefined ? 'add' : 'replace', path: '/spec/schedulerName', value: TESSERA_SCHEDULER });
+  patch.push({ op: spec['schedulerName'] === undefined ? 'add' : 'replace', path: '/spec/schedulerName', value: schedulerName });
   const containers = spec['containers'] as Obj[];
   for (const c of req.containers) {
     const env = decisionEnv(req, c.index);
@@ -142,7 +142,7 @@ export function validatePod(pod: unknown, state: ClusterState | undefined): stri
 export type AdmissionKind = 'mutate' | 'validate';
 
 /** Handle one AdmissionReview body; never throws. */
-export function review(kind: AdmissionKind, body: unknown, state: ClusterState | undefined): { status: number; body: unknown } {
+export function review(kind: AdmissionKind, body: unknown, state: ClusterState | undefined, schedulerName = TESSERA_SCHEDULER): { status: number; body: unknown } {
   if (!isObj(body) || !isObj(body['request'])) {
     return { status: 400, body: { code: 'EXT_ERR_BAD_ARGS', message: `${kind}: expected an AdmissionReview (admission.k8s.io/v1) with a request object` } };
   }
@@ -161,7 +161,7 @@ export function review(kind: AdmissionKind, body: unknown, state: ClusterState |
     return problem === null ? respond({ allowed: true }) : respond({ allowed: false, status: { code: 422, message: `Tessera: ${problem}` } });
   }
   if (op !== 'CREATE') return respond({ allowed: true });
-  const { patch, warnings } = mutatePod(pod, state);
+  const { patch, warnings } = mutatePod(pod, state, schedulerName);
   if (patch.length === 0) return respond({ allowed: true, ...(warnings.length ? { warnings } : {}) });
   return respond({
     allowed: true,

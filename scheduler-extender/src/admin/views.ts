@@ -186,7 +186,7 @@ export function whyView(service: Service, namespace: string, name: string): unkn
     if (v.fits) {
       if (v.rawScore > bestRaw) {
         bestRaw = v.rawScore;
-        best = { node: v.node, score: v.score, devices: v.decision.containers.flatMap((c) => c.devices.map((d) => d.id)) };
+        best = { node: v.node, score: v.score, devices: v.decide().containers.flatMap((c) => c.devices.map((d) => d.id)) };
       }
       continue;
     }
@@ -197,7 +197,7 @@ export function whyView(service: Service, namespace: string, name: string): unkn
   let quota = { ok: true, queue: null as string | null, message: 'no node fits, so quota was not checked' };
   const bestVerdict = verdicts.find((v) => v.fits && v.node === best?.node);
   if (bestVerdict !== undefined && bestVerdict.fits) {
-    const q = service.extender.checkQuota(pod, bestVerdict.decision);
+    const q = service.extender.checkQuota(pod, bestVerdict.decide());
     quota = { ok: q.ok, queue: q.queue, message: q.ok ? q.note : q.reason };
   }
   const topology: string[] = [];
