@@ -6,7 +6,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { pino, type Logger } from 'pino';
 import { MemoryPodSource, type PodSource } from '../../device-plugin/src/pod-source.js';
-import { DEFAULT_DEVICE_PLUGIN_DIR, DEFAULT_POD_RESOURCES_SOCKET } from '../../device-plugin/src/proto.js';
 import { buildAgent, type Agent } from './agent.js';
 import { AscendBackend } from './backends/ascend.js';
 import { execTool } from './backends/exec.js';
@@ -38,21 +37,6 @@ export interface AgentCliOptions {
   readonly logLevel: string;
   readonly dcgmExporterUrl?: string;
 }
-
-export const AGENT_DEFAULTS = {
-  backend: 'nvidia',
-  devicePluginDir: DEFAULT_DEVICE_PLUGIN_DIR,
-  podResourcesSocket: DEFAULT_POD_RESOURCES_SOCKET,
-  stateDir: '/var/lib/tessera',
-  metricsListen: '127.0.0.1:9400',
-  slotsPerDevice: '4',
-  nvidiaSmi: 'nvidia-smi',
-  npuSmi: 'npu-smi',
-  pollInterval: '10000',
-  recoverAfterPolls: '3',
-  vnpuTemplates: '2c,4c,8c,16c',
-  logLevel: 'info',
-} as const;
 
 function positiveInt(flag: string, v: string, max = 1_000_000_000): number {
   const n = Number(v);
