@@ -93,6 +93,7 @@ export class KubePodSource implements PodSource {
       if (p.metadata?.uid !== undefined && this.pods.delete(p.metadata.uid)) this.emit();
     });
     informer.on('error', (err) => {
+      if (this.stopped) return; // stop() aborts the watch: not a failure
       this.ready = false;
       this.log.warn({ err, retryMs: this.backoffMs }, 'pod watch failed; restarting with backoff');
       const delay = this.backoffMs;
