@@ -10,6 +10,7 @@ import type { Service } from './service.js';
 import type { Verb } from './metrics.js';
 import { ExtenderArgs, ExtenderBindingArgs, ExtenderPreemptionArgs } from './wire.js';
 import { registerAdmin } from './admin/routes.js';
+import { registerUi } from './ui/plugin.js';
 
 export interface ServerOptions {
   /** Path prefix of the verbs (the scheduler's urlPrefix path), e.g. `/scheduler`. Default ''. */
@@ -94,6 +95,7 @@ export function buildServer(service: Service, opts: ServerOptions = {}): Fastify
     return service.metrics.registry.metrics();
   });
   if (opts.admin !== false) registerAdmin(app, service);
+  if (opts.admin !== false) registerUi(app, service);
   return app;
 }
 
