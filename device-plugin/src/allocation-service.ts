@@ -143,7 +143,12 @@ export class AllocationService {
       });
     });
     if (served.length > 0) {
-      await this.opts.checkpoint.save(() => this.ledger.records());
+      try {
+        await this.opts.checkpoint.save(() => this.ledger.records());
+      } catch (err) {
+        // The answer is still right; only restart recovery loses this entry (pod-resources covers it).
+        this.opts.log.error({ err, file: this.opts.checkpoint.file }, 'checkpoint write failed; answering anyway');
+      }
       for (const uid of new Set(served.map((r) => r.podUid))) this.markPod(uid);
     }
     return { container_responses };
