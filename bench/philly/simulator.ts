@@ -218,9 +218,8 @@ class Simulation {
       }
     }
     if (this.opts.mode !== 'elastic') return;
-    // Borrowing: least-served VC first (used / guarantee), strict FIFO within each VC.
-    const share = (vc: string): number => this.book.usedOf(vc).gpuMilli / (this.guaranteeGpus.get(vc) ?? 1);
-    overGuarantee.sort((a, b) => share(a) - share(b) || (a < b ? -1 : 1));
+    // Borrowing: core's contention order (queue priority, then least served), FIFO within a VC.
+    overGuarantee.sort((a, b) => this.book.compareForBorrowing(a, b));
     for (const vc of overGuarantee) {
       const q = this.pending.get(vc) ?? [];
       while (q.length > 0) {

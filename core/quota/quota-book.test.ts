@@ -97,6 +97,20 @@ describe('usage and lending figures', () => {
   });
 });
 
+describe('contention for idle capacity', () => {
+  it('orders queues by queue priority, then by how little of their guarantee they use', () => {
+    const book = makeBook({ p: 'elastic' }, [
+      { name: 'x', guarantee: 8, limit: 16, priority: 0 },
+      { name: 'y', guarantee: 8, limit: 16, priority: 0 },
+      { name: 'z', guarantee: 8, limit: 16, priority: 5 },
+    ]);
+    mustAdmit(book, req('x1', 'x', 6)); // x uses 6/8, y 2/8, z 8/8
+    mustAdmit(book, req('y1', 'y', 2));
+    mustAdmit(book, req('z1', 'z', 8));
+    expect(['x', 'y', 'z'].sort((a, b) => book.compareForBorrowing(a, b))).toEqual(['z', 'y', 'x']);
+  });
+});
+
 describe('explanations', () => {
   it('says which queue, which limit, used, borrowed and lent', () => {
     const book = makeBook({ training: 'elastic' }, [
@@ -141,6 +155,11 @@ describe('request amounts in accelerator units', () => {
     { name: 'compute dominates, two devices', r: { kind: 'share' as const, vendor: 'nvidia' as const, count: 2, memoryMiB: 8192, computeMilli: 300 }, want: { gpuMilli: 600, memoryMiB: 16384 } },
   ])('$name', ({ r, want }) => {
     expect(requestAmount(r, h100)).toEqual(want);
+  });
+  it('divides compute by the pool overcommit, never memory', () => {
+    // 30 % compute / 1.5 = 20 %; memory 8192 / 81920 = 10 % → 200 milli
+    expect(requestAmount({ kind: 'share', vendor: 'nvidia', count: 1, memoryMiB: 8192, computeMilli: 300 }, h100, { computeOvercommit: 1.5 })).toEqual({ gpuMilli: 200, memoryMiB: 8192 });
+    expect(() => requestAmount({ kind: 'share', vendor: 'nvidia', count: 1, computeMilli: 300 }, h100, { computeOvercommit: 0.5 })).toThrow(/overcommit/);
   });
   it('counts a vNPU template by AI cores', () => {
     // vir04 on a 32-core Ascend 910: 4/32 = 125 milli

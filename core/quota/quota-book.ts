@@ -203,6 +203,18 @@ export class QuotaBook {
     return { kind: 'admitted', how: 'borrowing', borrowed: A.excess(after, q.guarantee), mode };
   }
 
+  /**
+   * Order in which queues contend for idle capacity: higher queue priority first, then the
+   * least served (used / guarantee in GPUs), then name.
+   */
+  compareForBorrowing(a: string, b: string): number {
+    const qa = this.queues.get(a);
+    const qb = this.queues.get(b);
+    const share = (q: QueueSpec | undefined): number =>
+      q === undefined || q.guarantee.gpuMilli === 0 ? Infinity : this.usedOf(q.name).gpuMilli / q.guarantee.gpuMilli;
+    return (qb?.priority ?? 0) - (qa?.priority ?? 0) || share(qa) - share(qb) || (a < b ? -1 : a > b ? 1 : 0);
+  }
+
   /** Use above the guarantee. */
   borrowedIn(queue: string, used: UsedByQueue): Amount {
     const q = this.queues.get(queue);

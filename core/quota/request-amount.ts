@@ -16,7 +16,15 @@ export interface DeviceSize {
   readonly aiCores?: number;
 }
 
-export function requestAmount(req: AcceleratorRequest, device: DeviceSize): Amount {
+export interface AmountOptions {
+  /**
+   * The pool's compute overcommit (>= 1) for elastic shares: compute fractions count divided by
+   * it (30 % of SMs at 1.5 counts 0.2). Memory is never overcommitted. Default 1.
+   */
+  readonly computeOvercommit?: number;
+}
+
+export function requestAmount(req: AcceleratorRequest, device: DeviceSize, opts: AmountOptions = {}): Amount {
   if (!Number.isInteger(req.count) || req.count < 0) {
     throw new RequestError(`accelerator count: expected a whole number >= 0, got ${req.count}`);
   }
@@ -26,7 +34,9 @@ export function requestAmount(req: AcceleratorRequest, device: DeviceSize): Amou
   const memoryMiB =
     req.memoryMiB ?? (req.memoryPercent === undefined ? 0 : Math.ceil((device.memoryMiB * req.memoryPercent) / 100));
   const memFraction = device.memoryMiB > 0 ? memoryMiB / device.memoryMiB : 0;
-  const computeFraction = (req.computeMilli ?? 0) / MILLI_PER_DEVICE;
+  const overcommit = opts.computeOvercommit ?? 1;
+  if (!(overcommit >= 1)) throw new RequestError(`compute overcommit: expected a ratio >= 1, got ${overcommit}`);
+  const computeFraction = (req.computeMilli ?? 0) / MILLI_PER_DEVICE / overcommit;
   const templateFraction = req.template === undefined ? 0 : templateCores(req.template) / (device.aiCores ?? 0);
   if (!Number.isFinite(templateFraction)) {
     throw new RequestError(`vNPU template ${req.template}: the device's AI core count is needed to count it`);
