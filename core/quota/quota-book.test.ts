@@ -37,8 +37,11 @@ describe('admission in an elastic pool', () => {
     { name: 'borrow exactly what is idle', setup: [req('s', 'a', 16), req('t', 'b', 12)], ask: req('x', 'a', 4), want: { kind: 'admitted', how: 'borrowing', borrowedGpuMilli: 4000 } },
     // c has no limit: 8 + 1 > guarantee 8 and no borrowing
     { name: 'no limit means no borrowing', setup: [req('s', 'c', 8)], ask: req('x', 'c', 1), want: { kind: 'refused', refusal: 'over-guarantee' } },
-    // a borrows b's 16 idle (used 32); b asks 4 inside its guarantee; pool 40 holds 32 + c idle 8 → fits physically
-    { name: 'guarantee comes back from non-lender headroom', setup: [req('s', 'a', 32)], ask: req('x', 'b', 4), want: { kind: 'admitted', how: 'guarantee' } },
+    // a borrows b's 16 idle (used 32); b asks 4 inside its guarantee; pool 40, but c's idle 8 is c's
+    // (c does not lend): 32 + 4 > 40 − 8 → reclaim from a rather than use c's guarantee
+    { name: 'a non-lender’s idle guarantee never covers others', setup: [req('s', 'a', 32)], ask: req('x', 'b', 4), want: { kind: 'needs-reclaim' } },
+    // c itself may always use its idle guarantee: 32 + 8 ≤ 40
+    { name: 'the non-lender uses its own idle guarantee', setup: [req('s', 'a', 32)], ask: req('x', 'c', 8), want: { kind: 'admitted', how: 'guarantee' } },
     // a borrows 16, c uses 8: pool 40 full; b's 4 inside guarantee → reclaim
     { name: 'guarantee held by a borrower needs reclaim', setup: [req('s', 'a', 32), req('t', 'c', 8)], ask: req('x', 'b', 4), want: { kind: 'needs-reclaim' } },
     { name: 'unknown queue', setup: [], ask: req('x', 'nope', 1), want: { kind: 'refused', refusal: 'unknown-queue' } },

@@ -161,7 +161,9 @@ export class QuotaBook {
     const overGuarantee = A.firstExceeded(after, q.guarantee);
     if (overGuarantee === null) {
       const poolUsed = A.sum(group.queues.map((n) => used.get(n) ?? A.ZERO));
-      const shortfall = A.excess(A.add(poolUsed, req.amount), group.capacity);
+      // Idle guarantee of queues that do not lend stays theirs: it never covers another queue.
+      const capacity = subCapacity(group.capacity, this.reservedIdle(q.name, group, used));
+      const shortfall = A.excess(A.add(poolUsed, req.amount), capacity);
       if (A.isZero(shortfall)) return { kind: 'admitted', how: 'guarantee', borrowed: A.ZERO, mode };
       const borrowedTotal = A.sum(group.queues.map((n) => this.borrowedIn(n, used)));
       if (!A.isZero(borrowedTotal)) return { kind: 'needs-reclaim', shortfall, figures: this.figures(q.name, used) };
@@ -169,9 +171,9 @@ export class QuotaBook {
         kind: 'refused',
         refusal: {
           kind: 'pool-full',
-          dimension: A.firstExceeded(A.add(poolUsed, req.amount), group.capacity) ?? 'gpu',
+          dimension: A.firstExceeded(A.add(poolUsed, req.amount), capacity) ?? 'gpu',
           requested: req.amount,
-          poolCapacity: group.capacity,
+          poolCapacity: capacity,
           poolUsed,
           figures: this.figures(q.name, used),
         },
@@ -213,6 +215,17 @@ export class QuotaBook {
     const share = (q: QueueSpec | undefined): number =>
       q === undefined || q.guarantee.gpuMilli === 0 ? Infinity : this.usedOf(q.name).gpuMilli / q.guarantee.gpuMilli;
     return (qb?.priority ?? 0) - (qa?.priority ?? 0) || share(qa) - share(qb) || (a < b ? -1 : a > b ? 1 : 0);
+  }
+
+  /** Idle guarantee of the other queues in the group that do not lend it. */
+  private reservedIdle(queue: string, group: Group, used: UsedByQueue): Amount {
+    let reserved = A.ZERO;
+    for (const name of group.queues) {
+      const r = this.queues.get(name);
+      if (name === queue || r === undefined || this.lends(r)) continue;
+      reserved = A.add(reserved, idle(r.guarantee, used.get(name) ?? A.ZERO));
+    }
+    return reserved;
   }
 
   /** Use above the guarantee. */
