@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { managedResources } from '../scheduler-extender/src/resources.js';
+import { buildProgram } from '../cli/main.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(HERE, '..');
@@ -446,6 +447,28 @@ describe('workloads', () => {
     }
     const nvidia = named(base, 'DaemonSet', 'tessera-agent-nvidia');
     expect(nvidia.spec.template.spec.containers[0].securityContext.privileged).toBe(false);
+  });
+});
+
+describe('container args', () => {
+  it('use only flags the tessera CLI knows (extender Deployment, agent DaemonSets)', () => {
+    const program = buildProgram();
+    const workloads = base.filter((o) => ['Deployment', 'DaemonSet'].includes(o.kind));
+    let checked = 0;
+    for (const w of workloads) {
+      for (const c of w.spec.template.spec.containers) {
+        if (!String(c.image).startsWith('ghcr.io/tessera-io/tessera')) continue;
+        const [sub, ...args] = c.args as string[];
+        const cmd = program.commands.find((x) => x.name() === sub);
+        expect(cmd, `${w.metadata.name}: subcommand ${sub}`).toBeDefined();
+        const { unknown } = cmd!.parseOptions(args);
+        expect(unknown, `${w.metadata.name}: flags the CLI does not know`).toEqual([]);
+        checked++;
+      }
+    }
+    expect(checked).toBe(3);
+    const { unknown } = program.commands.find((x) => x.name() === 'extender')!.parseOptions(['--leader-elect=true', '--no-such-flag']);
+    expect(unknown.length).toBeGreaterThan(0);
   });
 });
 
