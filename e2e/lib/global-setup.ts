@@ -13,6 +13,7 @@ import type { E2eEnv } from './kube.js';
 import { applyBase, REPO_ROOT, schedulerConfig, schedulerNameOf } from './manifests.js';
 import { makeServingCert } from './certs.js';
 import { freePort } from './procs.js';
+import { RawApi } from './raw-api.js';
 import { cliImplemented, startExtender, stopService, type Service } from './tessera.js';
 
 function binDir(): string {
@@ -51,7 +52,7 @@ export default async function setup(): Promise<() => Promise<void>> {
       beforeScheduler: async (kubeconfigs) => {
         const kc = new KubeConfig();
         kc.loadFromFile(kubeconfigs.admin);
-        const result = await applyBase(kc);
+        const result = await applyBase(kc, RawApi.fromKubeconfig(kubeconfigs.admin));
         baseApplyErrors = result.errors;
         log(`applied ${result.applied.length} base objects (namespace, CRDs, RBAC) from manifests/base`);
         for (const e of result.errors) log(`REFUSED: ${e}`);

@@ -7,7 +7,6 @@ import {
   CoreV1Api,
   KubeConfig,
   KubernetesObjectApi,
-  PatchStrategy,
   type KubernetesObject,
   type V1Pod,
 } from '@kubernetes/client-node';
@@ -16,6 +15,7 @@ import { POD_DECISION } from '../../core/annotations.js';
 import type { Decision } from '../../core/decision.js';
 import type { Identity } from './control-plane.js';
 import { waitFor } from './procs.js';
+import { ApiError, RawApi } from './raw-api.js';
 
 export const FIELD_MANAGER = 'tessera-e2e';
 
@@ -71,13 +71,18 @@ export function readObjects(file: string): KubernetesObject[] {
   return out;
 }
 
-/** Server-side apply (force, our field manager); `dryRun` asks the server to validate only. */
-export async function serverSideApply(objects: KubernetesObjectApi, obj: KubernetesObject, dryRun = false): Promise<KubernetesObject> {
-  return objects.patch(obj, undefined, dryRun ? 'All' : undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+/** Server-side apply (force, our field manager) of an object exactly as parsed; `dryRun` validates only. */
+export async function serverSideApply(api: RawApi, obj: KubernetesObject, dryRun = false): Promise<KubernetesObject> {
+  return api.apply(obj, FIELD_MANAGER, dryRun);
+}
+
+export function rawApi(env: E2eEnv, who: Identity = 'admin'): RawApi {
+  return RawApi.fromKubeconfig(env.kubeconfigs[who]);
 }
 
 /** A readable message from a client-node ApiException (status + server message). */
 export function apiError(err: unknown): string {
+  if (err instanceof ApiError) return err.message;
   if (typeof err === 'object' && err !== null && 'code' in err && 'body' in err) {
     const e = err as { code: number; body: unknown };
     let msg = typeof e.body === 'string' ? e.body : JSON.stringify(e.body);

@@ -6,13 +6,15 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ApiextensionsV1Api, KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ApiextensionsV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import type { RawApi } from './raw-api.js';
 import { parse } from 'yaml';
 import { apiError, readObjects, serverSideApply } from './kube.js';
 import { waitFor } from './procs.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const MANIFESTS = join(REPO_ROOT, 'manifests');
+/** The manifests tree under test: the repository's, or TESSERA_E2E_MANIFESTS (e.g. a patched copy). */
+export const MANIFESTS = process.env.TESSERA_E2E_MANIFESTS ?? join(REPO_ROOT, 'manifests');
 
 /** Every YAML file under manifests/ (recursive, sorted). */
 export function manifestFiles(dir = MANIFESTS): string[] {
@@ -96,14 +98,13 @@ export function baseObjects(): { file: string; obj: KubernetesObject }[] {
  * Established. Objects the apiserver refuses are returned in `errors` (the run goes
  * on; the manifests scenario fails on them, and scenarios needing them fail too).
  */
-export async function applyBase(kc: KubeConfig): Promise<{ applied: string[]; errors: string[] }> {
-  const objects = KubernetesObjectApi.makeApiClient(kc);
+export async function applyBase(kc: KubeConfig, api: RawApi): Promise<{ applied: string[]; errors: string[] }> {
   const applied: string[] = [];
   const errors: string[] = [];
   const crds: string[] = [];
   for (const { file, obj } of baseObjects()) {
     try {
-      await serverSideApply(objects, obj);
+      await serverSideApply(api, obj);
     } catch (err) {
       errors.push(`apply ${rel(file)} ${describe(obj)}: ${apiError(err)}`);
       continue;

@@ -14,7 +14,7 @@ import type { LinkClass } from '../../core/model.js';
 export const FIXTURES = process.env.TESSERA_FIXTURES ?? '/work/shared/fixtures';
 
 /** Virtual device slots per GPU advertised to the kubelet for shares (docs/handoff.md §3). */
-export const SLOTS_PER_GPU = 10;
+export const SLOTS_PER_GPU = 4; // the agent's default --slots-per-device
 
 interface TopoFixture {
   readonly name: string;

@@ -10,14 +10,15 @@ import { ApisApi, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { apiError, clients, e2eEnv, ensureNamespace, kubeConfig, serverSideApply } from '../lib/kube.js';
+import { apiError, clients, e2eEnv, ensureNamespace, kubeConfig, rawApi, serverSideApply } from '../lib/kube.js';
 import { describe as describeObj, manifestFiles, rel } from '../lib/manifests.js';
 
 const EXTERNAL_GROUPS = new Set(['kustomize.config.k8s.io', 'kind.x-k8s.io', 'monitoring.coreos.com', 'cert-manager.io']);
 const INVALID_FILE = /manifests\/testdata\/invalid-objects\.ya?ml$/;
 
 const env = e2eEnv();
-const { core, objects } = clients(env);
+const { core } = clients(env);
+const api = rawApi(env);
 
 interface Doc {
   readonly file: string;
@@ -68,7 +69,7 @@ describe('manifests/ against the real kube-apiserver', () => {
       if (INVALID_FILE.test(file) || !served.has(groupOf(obj))) continue;
       checked++;
       try {
-        await serverSideApply(objects, obj, true);
+        await serverSideApply(api, obj, true);
       } catch (err) {
         failures.push(`${rel(file)}: ${describeObj(obj)}: ${apiError(err)}`);
       }
@@ -82,9 +83,11 @@ describe('manifests/ against the real kube-apiserver', () => {
     expect(invalid.length).toBeGreaterThan(0);
     const accepted: string[] = [];
     for (const { obj } of invalid) {
-      const err = await serverSideApply(objects, obj, true).then(() => undefined, (e: unknown) => e);
+      const err = await serverSideApply(api, obj, true).then(() => undefined, (e: unknown) => e);
       if (err === undefined) accepted.push(describeObj(obj));
-      else expect(apiError(err)).toMatch(/^HTTP 422/);
+      // 422 from validation (schema, CEL); a list-type=set duplicate is refused while the
+      // apply patch is built, which the apiserver reports as 500 "failed to create typed patch object".
+      else expect(apiError(err)).toMatch(/^HTTP 422|^HTTP 500: failed to create typed patch object/);
     }
     expect(accepted).toEqual([]);
   });
