@@ -11,7 +11,7 @@ import { buildContainerResponse } from './container-response.js';
 import { PluginError } from './errors.js';
 import type { PodSource } from './pod-source.js';
 import { steerToDecision, topologyPreferred } from './preferred.js';
-import { HEALTHY, UNHEALTHY, type PbAllocateRequest, type PbAllocateResponse, type PbDevice, type PbPreferredAllocationRequest, type PbPreferredAllocationResponse } from './proto.js';
+import { HEALTHY, UNHEALTHY, type PbAllocateRequest, type PbContainerAllocateResponse, type PbAllocateResponse, type PbDevice, type PbPreferredAllocationRequest, type PbPreferredAllocationResponse } from './proto.js';
 import { advertisedIds, physicalIdOf, type AdvertisedResource } from './resources.js';
 
 export interface NodeDevices {
@@ -26,7 +26,11 @@ export interface AllocationServiceOptions {
   readonly checkpoint: Checkpoint;
   readonly log: Logger;
   readonly nowMs: () => number;
+  /** How long Allocate waits for a late pod update before serving the kubelet's choice (0 = no wait). */
+  readonly allocateWaitMs?: number;
 }
+
+type Claim = PendingContainer & { readonly record: ServedRecord };
 
 export type AllocateOutcome = 'decision' | 'fallback';
 
@@ -74,25 +78,23 @@ export class AllocationService {
     return out;
   }
 
-  preferred(resource: AdvertisedResource, req: PbPreferredAllocationRequest): PbPreferredAllocationResponse {
-    const pending = this.ledger.pending(resource.resourceName);
-    const container_responses = req.container_requests.map((c) => {
+  async preferred(resource: AdvertisedResource, req: PbPreferredAllocationRequest): Promise<PbPreferredAllocationResponse> {
+    const container_responses: { deviceIDs: string[] }[] = [];
+    for (const c of req.container_requests) {
       const input = { available: c.available_deviceIDs, mustInclude: c.must_include_deviceIDs, size: c.allocation_size };
-      const steered = steerToDecision(pending, input);
-      if (steered !== null) return { deviceIDs: steered };
-      return {
-        deviceIDs: topologyPreferred(
-          {
-            topology: this.node.topology,
-            positionOf: (id) => this.byId.get(id)?.position,
-            node: { name: this.opts.nodeName, cpuMilli: 0, memoryMiB: 0, labels: {}, devices: this.node.devices, topology: this.node.topology },
-          },
-          input,
-        ),
-      };
-    });
+      const steer = (): string[] | null => steerToDecision(this.ledger.pending(resource.resourceName), input);
+      // The pod may not have reached our watch yet: give it the same grace as Allocate.
+      const steered = steer() ?? (await this.onPodChange(steer));
+      if (steered !== null) {
+        container_responses.push({ deviceIDs: steered });
+        continue;
+      }
+      const node = { name: this.opts.nodeName, cpuMilli: 0, memoryMiB: 0, labels: {}, devices: this.node.devices, topology: this.node.topology };
+      container_responses.push({ deviceIDs: topologyPreferred({ topology: this.node.topology, positionOf: (id) => this.byId.get(id)?.position, node }, input) });
+    }
     return { container_responses };
   }
+
 
   /** Allocate: each container gets its decision (matched by device set), else the kubelet's ids. */
   async allocate(resource: AdvertisedResource, req: PbAllocateRequest): Promise<PbAllocateResponse> {
@@ -109,39 +111,24 @@ export class AllocationService {
         }
       }
     }
-    const container_responses = req.container_requests.map((c) => {
+    const container_responses: PbContainerAllocateResponse[] = [];
+    for (const c of req.container_requests) {
       const ids = c.devices_ids;
-      const match = this.matchDecision(resource.resourceName, ids);
+      const match = this.claim(resource.resourceName, ids) ?? (await this.onPodChange(() => this.claim(resource.resourceName, ids)));
+      const template = resource.vnpuTemplate ? { vnpuTemplate: resource.vnpuTemplate } : {};
       if (match === null) {
         this.counts.fallback++;
-        const devices = this.wholeDevices(ids);
         this.opts.log.info({ resource: resource.resourceName, ids }, 'no pending decision matches; serving the kubelet choice as whole devices');
-        return buildContainerResponse({ vendor: this.node.vendor, isolation: 'exclusive', devices, ...(resource.vnpuTemplate ? { vnpuTemplate: resource.vnpuTemplate } : {}) });
+        container_responses.push(buildContainerResponse({ vendor: this.node.vendor, isolation: 'exclusive', devices: this.wholeDevices(ids), ...template }));
+        continue;
       }
       this.counts.decision++;
-      const rec: ServedRecord = {
-        podUid: match.pod.uid,
-        namespace: match.pod.namespace,
-        name: match.pod.name,
-        container: match.container.name,
-        containerIndex: match.container.index,
-        resource: resource.resourceName,
-        kubeletIds: [...ids],
-        devices: match.container.devices.map((d) => d.id),
-        atMs: this.opts.nowMs(),
-      };
-      // Marked served in the same synchronous turn as the match: no other Allocate can take it.
-      this.ledger.record(rec);
-      served.push(rec);
-      this.opts.log.debug({ pod: `${rec.namespace}/${rec.name}`, container: rec.container, devices: rec.devices }, 'allocated by decision');
-      return buildContainerResponse({
-        vendor: this.node.vendor,
-        isolation: match.decision.isolation,
-        devices: match.container.devices,
-        podUid: match.pod.uid,
-        ...(resource.vnpuTemplate ? { vnpuTemplate: resource.vnpuTemplate } : {}),
-      });
-    });
+      served.push(match.record);
+      this.opts.log.debug({ pod: `${match.record.namespace}/${match.record.name}`, container: match.record.container, devices: match.record.devices }, 'allocated by decision');
+      container_responses.push(
+        buildContainerResponse({ vendor: this.node.vendor, isolation: match.decision.isolation, devices: match.container.devices, podUid: match.pod.uid, ...template }),
+      );
+    }
     if (served.length > 0) {
       try {
         await this.opts.checkpoint.save(() => this.ledger.records());
@@ -153,6 +140,56 @@ export class AllocationService {
     }
     return { container_responses };
   }
+
+  /**
+   * Match and mark served in one synchronous turn: no other Allocate can take the same
+   * decision container in between, with no lock.
+   */
+  private claim(resource: string, ids: readonly string[]): Claim | null {
+    const match = this.matchDecision(resource, ids);
+    if (match === null) return null;
+    const record: ServedRecord = {
+      podUid: match.pod.uid,
+      namespace: match.pod.namespace,
+      name: match.pod.name,
+      container: match.container.name,
+      containerIndex: match.container.index,
+      resource,
+      kubeletIds: [...ids],
+      devices: match.container.devices.map((d) => d.id),
+      atMs: this.opts.nowMs(),
+    };
+    this.ledger.record(record);
+    return { ...match, record };
+  }
+
+  /**
+   * The kubelet may call us before our pod watch has delivered the bound pod: retry
+   * `attempt` on every pod change for up to `allocateWaitMs` (inside the change callback,
+   * so a claim stays one synchronous turn); null when nothing turns up (a pod Tessera did
+   * not place).
+   */
+  private onPodChange<T>(attempt: () => T | null): Promise<T | null> {
+    const waitMs = this.opts.allocateWaitMs ?? 0;
+    if (waitMs <= 0) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      let done = false;
+      let unsubscribe: () => void = () => undefined;
+      const finish = (v: T | null): void => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        unsubscribe();
+        resolve(v);
+      };
+      const timer = setTimeout(() => finish(null), waitMs);
+      unsubscribe = this.opts.pods.subscribe(() => {
+        const v = attempt();
+        if (v !== null) finish(v);
+      });
+    });
+  }
+
 
   /** Oldest unserved decision container whose resource, count and device set equal the request's. */
   private matchDecision(resource: string, ids: readonly string[]): PendingContainer | null {

@@ -86,12 +86,13 @@ export class PluginEndpoint {
         call.write({ devices: svc.listDevices(resource) });
       },
       GetPreferredAllocation: (call: grpc.ServerUnaryCall<PbPreferredAllocationRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
-        try {
-          cb(null, svc.preferred(resource, call.request));
-        } catch (err) {
-          log.warn({ err }, 'GetPreferredAllocation failed');
-          cb(grpcError(err));
-        }
+        svc.preferred(resource, call.request).then(
+          (res) => cb(null, res),
+          (err: unknown) => {
+            log.warn({ err }, 'GetPreferredAllocation failed');
+            cb(grpcError(err));
+          },
+        );
       },
       Allocate: (call: grpc.ServerUnaryCall<PbAllocateRequest, unknown>, cb: grpc.sendUnaryData<unknown>) => {
         svc.allocate(resource, call.request).then(

@@ -73,7 +73,7 @@ export interface Rig {
   service: AllocationService;
   manager: PluginManager;
   checkpoint: Checkpoint;
-  startAgent(node: NodeDevices, slots: number): Promise<void>;
+  startAgent(node: NodeDevices, slots: number, allocateWaitMs?: number): Promise<void>;
   stopAgent(): Promise<void>;
   close(): Promise<void>;
 }
@@ -95,9 +95,9 @@ export async function makeRig(): Promise<Rig> {
     service: undefined as unknown as AllocationService,
     manager: undefined as unknown as PluginManager,
     checkpoint: new Checkpoint(stateDir),
-    async startAgent(node, slots) {
+    async startAgent(node, slots, allocateWaitMs = 0) {
       rig.checkpoint = new Checkpoint(stateDir);
-      rig.service = new AllocationService({ nodeName: 'node-1', pods, checkpoint: rig.checkpoint, log: silent, nowMs: () => t++ });
+      rig.service = new AllocationService({ nodeName: 'node-1', pods, checkpoint: rig.checkpoint, log: silent, nowMs: () => t++, allocateWaitMs });
       rig.service.setDevices(node);
       rig.manager = new PluginManager({ dir, service: rig.service, log: silent, checkIntervalMs: 100 });
       await rig.manager.start(planResources({ vendor: node.vendor, models: node.devices.map((d) => d.model), slotsPerDevice: slots, vnpuTemplates: ['2c'] }));

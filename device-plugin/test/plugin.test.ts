@@ -164,4 +164,33 @@ describe('device plugin against a test kubelet over unix sockets', () => {
     expect(v.ids[0]).toBe('Ascend910-6::0');
     expect(v.response.container_responses[0]?.envs).toEqual({ TESSERA_POD_UID: 'v1', ASCEND_VISIBLE_DEVICES: '6', ASCEND_RUNTIME_OPTIONS: 'VIRTUAL', TESSERA_VNPU_TEMPLATE: '2c' });
   });
+
+  it('waits for a pod update that arrives after Allocate (watch lag) and serves its decision', async () => {
+    rig = await makeRig();
+    await rig.startAgent(nvidiaNode(2), 2, 3000);
+    await eventually(() => rig!.kubelet.devices('nvidia.com/gpu').length === 4, 'device list');
+    const ids = [`${gpu(1).id}::1`];
+    const pending = rig.kubelet.allocate('nvidia.com/gpu', ids);
+    await new Promise((r) => setTimeout(r, 150));
+    rig.pods.upsert(decisionPod({ uid: 'late', devices: [gpu(1)], memoryMiB: 512, computeMilli: 100 }));
+    const res = await pending;
+    expect(res.container_responses[0]?.envs['TESSERA_POD_UID']).toBe('late');
+    expect(res.container_responses[0]?.envs['CUDA_DEVICE_MEMORY_LIMIT_0']).toBe('512m');
+    // Same lag before GetPreferredAllocation: the kubelet is still steered to the decision.
+    const admitting = rig.kubelet.admit('nvidia.com/gpu', 1);
+    await new Promise((r) => setTimeout(r, 150));
+    rig.pods.upsert(decisionPod({ uid: 'late2', devices: [gpu(0)], memoryMiB: 256, computeMilli: 100 }));
+    const admitted = await admitting;
+    expect(admitted.ids[0]?.startsWith(gpu(0).id)).toBe(true);
+    expect(admitted.response.container_responses[0]?.envs['TESSERA_POD_UID']).toBe('late2');
+    // A pod Tessera did not place is served after the wait, as whole devices.
+    rig.pods.upsert(decisionPod({ uid: 'other-gpu', devices: [gpu(0)] }));
+    await rig.stopAgent();
+    await rig.startAgent(nvidiaNode(2), 2, 200);
+    await eventually(() => rig!.kubelet.devices('nvidia.com/gpu').length === 4 && rig!.kubelet.registrations.length === 2, 're-registration');
+    const t0 = Date.now();
+    const fb = await rig.kubelet.allocate('nvidia.com/gpu', [`${gpu(1).id}::0`]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(190);
+    expect(fb.container_responses[0]?.envs).toEqual({ NVIDIA_VISIBLE_DEVICES: gpu(1).id });
+  });
 });

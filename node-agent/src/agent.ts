@@ -41,6 +41,8 @@ export interface AgentDeps {
   readonly metricsListen: string | null;
   readonly registrationCheckMs?: number;
   readonly hostname?: string;
+  /** How long Allocate waits for a late pod update carrying the decision (default 2000 ms). */
+  readonly allocateWaitMs?: number;
   /** Re-export this dcgm-exporter URL (relabelled) instead of our own DCGM gauges. */
   readonly dcgmExporterUrl?: string;
   /** How long start() waits for the pod source's first list before reconciling anyway. */
@@ -63,7 +65,7 @@ export interface Agent {
 export function buildAgent(deps: AgentDeps): Agent {
   const log = deps.log;
   const checkpoint = new Checkpoint(deps.stateDir);
-  const service = new AllocationService({ nodeName: deps.nodeName, pods: deps.pods, checkpoint, log: log.child({ component: 'device-plugin' }), nowMs: deps.nowMs });
+  const service = new AllocationService({ nodeName: deps.nodeName, pods: deps.pods, checkpoint, log: log.child({ component: 'device-plugin' }), nowMs: deps.nowMs, allocateWaitMs: deps.allocateWaitMs ?? 2000 });
   const manager = new PluginManager({ dir: deps.deviceDir, service, log: log.child({ component: 'registration' }), checkIntervalMs: deps.registrationCheckMs ?? 5000 });
   const health = new HealthTracker({ recoverAfterPolls: deps.recoverAfterPolls, ignoredXids: deps.ignoredXids, nowMs: deps.nowMs });
   const publisher = new InventoryPublisher({ nodeName: deps.nodeName, patcher: deps.patcher, resyncMs: deps.resyncMs, nowMs: deps.nowMs });
