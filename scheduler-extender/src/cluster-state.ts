@@ -202,7 +202,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
       if ('decision' in r) decision = r.decision;
       else decisionProblem = r.problem;
     }
-    this.pods.set(meta.uid, { meta, raw: e.object, decision, decisionProblem });
+    this.pods.set(meta.uid, { meta, raw: slimPod(e.object), decision, decisionProblem });
     this.podsByName.set(key, meta.uid);
     if (meta.phase !== undefined && TERMINAL.has(meta.phase)) {
       this.releaseGrant(meta.uid, `pod ${meta.phase}`);
@@ -332,4 +332,35 @@ function sameDevices(a: Decision, b: Decision): boolean {
       })
     );
   });
+}
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function slimContainers(v: unknown): unknown {
+  if (!Array.isArray(v)) return v;
+  return v.map((c: unknown) => (isObj(c) ? { name: c['name'], resources: c['resources'], ...(c['env'] !== undefined ? { env: c['env'] } : {}) } : c));
+}
+
+/**
+ * The parts of a Pod the extender reads (translation, explanations): informer objects carry
+ * managedFields, status conditions, volumes and more, which a 100k-pod cache need not keep.
+ */
+export function slimPod(pod: unknown): unknown {
+  if (!isObj(pod)) return pod;
+  const md = isObj(pod['metadata']) ? pod['metadata'] : {};
+  const spec = isObj(pod['spec']) ? pod['spec'] : {};
+  const status = isObj(pod['status']) ? pod['status'] : {};
+  return {
+    metadata: { name: md['name'], namespace: md['namespace'], uid: md['uid'], labels: md['labels'], annotations: md['annotations'] },
+    spec: {
+      containers: slimContainers(spec['containers']),
+      ...(spec['initContainers'] !== undefined ? { initContainers: slimContainers(spec['initContainers']) } : {}),
+      ...(spec['priority'] !== undefined ? { priority: spec['priority'] } : {}),
+      ...(spec['nodeSelector'] !== undefined ? { nodeSelector: spec['nodeSelector'] } : {}),
+      ...(spec['nodeName'] !== undefined ? { nodeName: spec['nodeName'] } : {}),
+      ...(spec['schedulerName'] !== undefined ? { schedulerName: spec['schedulerName'] } : {}),
+    },
+    status: { phase: status['phase'] },
+  };
 }

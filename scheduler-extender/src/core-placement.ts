@@ -107,8 +107,16 @@ function fitsVerdict(ledger: Ledger, pod: PodRequest, fit: Extract<FitResult, { 
   };
 }
 
+/** Unfit values are reused by the schedule cache while a node is unchanged: so are their verdicts. */
+const unfitMemo = new WeakMap<Unfit, NodeVerdict>();
+
 export function unfitVerdict(u: Unfit): NodeVerdict {
-  return { node: u.node, fits: false, reason: explainUnfit(u), reasonClass: u.resource, unresolvable: u.unresolvable };
+  let v = unfitMemo.get(u);
+  if (v === undefined) {
+    v = { node: u.node, fits: false, reason: explainUnfit(u), reasonClass: u.resource, unresolvable: u.unresolvable };
+    unfitMemo.set(u, v);
+  }
+  return v;
 }
 
 /** The FGD shape of a pod (first container's request), for the workload mix. */

@@ -129,7 +129,7 @@ export class Extender {
     const failed: Record<string, string> = {};
     const unresolvable: Record<string, string> = {};
     const answer = (passed: readonly string[]): ExtenderFilterResult => {
-      for (const n of passed) metrics.filterOutcomes.inc({ outcome: 'passed', reason: 'fits' });
+      if (passed.length > 0) metrics.filterOutcomes.inc({ outcome: 'passed', reason: 'fits' }, passed.length);
       return {
         Nodes: nodeCache ? null : { items: passed.map((n) => itemByName.get(n)) },
         NodeNames: nodeCache ? [...passed] : null,
@@ -152,13 +152,23 @@ export class Extender {
     if (held !== undefined && held.kind !== 'bound') state.releaseGrant(pod.uid, 're-filtered');
 
     const verdicts = this.judge(pod, names);
-    const fits = verdicts.filter((v): v is NodeFits => v.fits);
+    const fits: NodeFits[] = [];
+    const outcomes = new Map<string, number>();
     for (const v of verdicts) {
-      if (v.fits) continue;
+      if (v.fits) {
+        fits.push(v);
+        continue;
+      }
       (v.unresolvable ? unresolvable : failed)[v.node] = v.reason;
-      metrics.filterOutcomes.inc({ outcome: v.unresolvable ? 'unresolvable' : 'failed', reason: v.reasonClass });
+      const key = `${v.unresolvable ? 'unresolvable' : 'failed'}\u0000${v.reasonClass}`;
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     }
-    fits.sort((a, b) => b.rawScore - a.rawScore || (a.node < b.node ? -1 : 1));
+    for (const [key, n] of outcomes) {
+      const [outcome, reason] = key.split('\u0000') as [string, string];
+      metrics.filterOutcomes.inc({ outcome, reason }, n);
+    }
+    // Best first; ties keep the order the scheduler sent.
+    fits.sort((a, b) => b.rawScore - a.rawScore);
     let heldNode: string | null = null;
     let quotaProblem: { reason: string; resolvable: boolean; reasonClass: string } | null = null;
     let queue: string | null = null;
@@ -183,8 +193,11 @@ export class Extender {
       metrics.filterOutcomes.inc({ outcome: quotaProblem.resolvable ? 'failed' : 'unresolvable', reason: 'quota' }, fits.length);
       passed = [];
     } else {
-      passed = heldNode === null ? [] : names.filter((n) => fits.some((f) => f.node === n) && failed[n] === undefined);
+      const fitNames = new Set(fits.map((f) => f.node));
+      passed = heldNode === null ? [] : names.filter((n) => fitNames.has(n) && failed[n] === undefined);
     }
+    // Prioritize reads these scores; keep them for a bounded number of pending pods.
+    if (this.memo.size >= 2048) this.memo.delete(this.memo.keys().next().value as string);
     this.memo.set(pod.uid, { version: state.version, scores: new Map(fits.map((f) => [f.node, f.score])), held: heldNode });
     if (passed.length === 0) this.notePending(pod, verdicts, quotaProblem, queue, now);
     else this.d.journal.clearPending(pod.uid);
@@ -200,10 +213,14 @@ export class Extender {
   ): void {
     const counts = new Map<string, number>();
     const nodes: Record<string, string> = {};
+    let sampled = 0;
     for (const v of verdicts) {
       if (v.fits) continue;
       counts.set(v.reasonClass, (counts.get(v.reasonClass) ?? 0) + 1);
-      if (Object.keys(nodes).length < SAMPLE) nodes[v.node] = v.reason;
+      if (sampled < SAMPLE) {
+        nodes[v.node] = v.reason;
+        sampled++;
+      }
     }
     const top = [...counts].sort((a, b) => b[1] - a[1])[0];
     const reason = quota !== null ? 'quota' : (top?.[0] ?? 'no-nodes');

@@ -52,8 +52,10 @@ export class MemoryCluster implements KubeAccess {
 
   // --- test helpers -------------------------------------------------------
   put(kind: WatchedKind, object: unknown): void {
-    this.objects[kind].set(nameOf(object), structuredClone(object) as Obj);
-    this.emit({ kind, type: 'upsert', object: structuredClone(object) });
+    // One private copy, shared with the watchers (nobody mutates delivered objects).
+    const copy = structuredClone(object) as Obj;
+    this.objects[kind].set(nameOf(object), copy);
+    this.emit({ kind, type: 'upsert', object: copy });
   }
 
   remove(kind: WatchedKind, key: string): void {
@@ -80,7 +82,7 @@ export class MemoryCluster implements KubeAccess {
   async start(sink: ClusterSink): Promise<void> {
     this.sinks.push(sink);
     for (const kind of Object.keys(this.objects) as WatchedKind[]) {
-      for (const obj of this.objects[kind].values()) sink.event({ kind, type: 'upsert', object: structuredClone(obj) });
+      for (const obj of this.objects[kind].values()) sink.event({ kind, type: 'upsert', object: obj });
     }
     sink.status(true);
   }

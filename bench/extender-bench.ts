@@ -1,0 +1,290 @@
+/**
+ * Extender benchmark (BENCHMARKS.md scenario D): filter + prioritize + bind per pod, in
+ * process (the Extender object) and over HTTP on loopback (fastify + fetch), with
+ * nodeCacheCapable (names only) on openb-like nodes pre-filled to about 50 % GPU.
+ *
+ *   npm run bench:extender -- --nodes 5000 --pods 20000 --json
+ *   options: --measure 1000 (pods timed in process) --http 300 (pods timed over HTTP)
+ *            --candidates N (names per HTTP filter; default kube-scheduler's
+ *            numFeasibleNodesToFind for the cluster size) --seed 1 --fill 0.5
+ *
+ * `--pods` is the number of pods in the cache: accelerator pods placed by core until the
+ * fill target, the rest CPU-only pods (both bound, with annotations, fed through the same
+ * informer path as a restart). In-process timings use all nodes as candidates (100 % of
+ * nodes scored); HTTP timings send `--candidates` names, as kube-scheduler does after its
+ * in-tree filters and percentageOfNodesToScore. Prints JSON with at least nodes, pods,
+ * inProcessP50Ms, inProcessP99Ms, httpP50Ms, httpP99Ms, bytesPerFilterRequest, podsPerSec, rssMb.
+ */
+import { performance } from 'node:perf_hooks';
+import pino from 'pino';
+import {
+  Ledger,
+  NODE_INVENTORY,
+  POD_DECISION,
+  createScheduleCache,
+  scheduleOne,
+  type NodeInventory,
+  type PodRequest,
+} from '../core/index.js';
+import { MemoryCluster } from '../scheduler-extender/src/memory-cluster.js';
+import { createService } from '../scheduler-extender/src/service.js';
+import { buildServer } from '../scheduler-extender/src/server.js';
+import { nodeEntryFrom } from '../scheduler-extender/src/inventory.js';
+import { translatePod } from '../scheduler-extender/src/translate.js';
+import { decisionAnnotations } from '../scheduler-extender/src/decision-codec.js';
+
+interface Args {
+  nodes: number;
+  pods: number;
+  measure: number;
+  http: number;
+  candidates: number | null;
+  seed: number;
+  fill: number;
+  json: boolean;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, json: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = argv[i + 1];
+    const num = (name: string): number => {
+      const n = Number(v);
+      if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${name}: expected a number, got ${v}`);
+      i++;
+      return n;
+    };
+    switch (k) {
+      case '--nodes': a.nodes = num(k); break;
+      case '--pods': a.pods = num(k); break;
+      case '--measure': a.measure = num(k); break;
+      case '--http': a.http = num(k); break;
+      case '--candidates': a.candidates = num(k); break;
+      case '--seed': a.seed = num(k); break;
+      case '--fill': a.fill = num(k); break;
+      case '--json': a.json = true; break;
+      default: throw new Error(`unknown option ${k}; see the header of bench/extender-bench.ts`);
+    }
+  }
+  return a;
+}
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const MODELS = ['G2', 'T4', 'G3', 'P100', 'V100M32', 'V100M16'];
+
+/** openb-like: 617×8, 518×2, 54×4, 24×1 GPUs of 1213 nodes. */
+function kubeNodes(count: number, random: () => number): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const r = random();
+    const gpus = r < 617 / 1213 ? 8 : r < 1135 / 1213 ? 2 : r < 1189 / 1213 ? 4 : 1;
+    const model = MODELS[Math.floor(random() * MODELS.length)] as string;
+    const name = `node-${i}`;
+    const nv = model.startsWith('V100');
+    const inv: NodeInventory = {
+      version: 1,
+      vendor: 'nvidia',
+      devices: Array.from({ length: gpus }, (_, d) => ({ id: `GPU-${i}-${d}`, index: d, model, memoryMiB: 32768, numa: d < gpus / 2 ? 0 : 1, health: 'healthy' as const })),
+      topology: gpus === 1 ? { kind: 'none' } : { kind: 'nvlink', links: Array.from({ length: gpus }, (_, x) => Array.from({ length: gpus }, (_, y) => (x === y ? 'X' : nv && Math.floor(x / 4) === Math.floor(y / 4) ? 'NV2' : Math.floor(x / 4) === Math.floor(y / 4) ? 'PIX' : 'SYS'))) },
+      slotsPerDevice: 10,
+    };
+    out.push({ metadata: { name, labels: {}, annotations: { [NODE_INVENTORY]: JSON.stringify(inv) } }, status: { allocatable: { cpu: gpus === 8 ? '96' : '64', memory: '384Gi' } } });
+  }
+  return out;
+}
+
+/** An openb-like pod: 13 % CPU-only, 38 % shares of 100–900 milli, 48 % 1 GPU, 1 % 2/4/8 GPUs. */
+function kubePod(i: number, random: () => number, cpuOnly: boolean): Record<string, unknown> {
+  const cpu = [2, 4, 8, 16][Math.floor(random() * 4)] as number;
+  const r = cpuOnly ? 0 : random();
+  let res: Record<string, string> = {};
+  if (r >= 0.13 && r < 0.51) res = { 'nvidia.com/gpu': '1', 'nvidia.com/gpucores': String(10 * (1 + Math.floor(random() * 9))) };
+  else if (r >= 0.51 && r < 0.99) res = { 'nvidia.com/gpu': '1' };
+  else if (r >= 0.99) res = { 'nvidia.com/gpu': String([2, 4, 8][Math.floor(random() * 3)]) };
+  return {
+    metadata: { name: `pod-${i}`, namespace: 'bench', uid: `uid-${i}`, labels: {}, annotations: {} },
+    spec: { schedulerName: 'tessera-scheduler', containers: [{ name: 'main', resources: { limits: res, requests: { cpu: String(cpu), memory: '4Gi', ...res } } }] },
+    status: { phase: 'Pending' },
+  };
+}
+
+function quantile(sorted: readonly number[], q: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
+}
+
+/** kube-scheduler's numFeasibleNodesToFind with the adaptive percentageOfNodesToScore. */
+function feasibleToFind(n: number): number {
+  if (n < 100) return n;
+  const pct = Math.max(5, 50 - Math.floor(n / 125));
+  return Math.max(100, Math.floor((n * pct) / 100));
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const random = rng(args.seed);
+  const log = pino({ level: 'silent' });
+  const t0 = performance.now();
+
+  // 1. Nodes and pre-filled pods, decided by core directly (fast), written as annotations.
+  const nodes = kubeNodes(args.nodes, random);
+  const coreNodes = nodes.map((n) => nodeEntryFrom(n)!.node);
+  const totalGpu = coreNodes.reduce((s, n) => s + n.devices.length * 1000, 0);
+  let ledger: Ledger | null = Ledger.fromNodes(coreNodes);
+  let cache: ReturnType<typeof createScheduleCache> | null = createScheduleCache();
+  const cluster = new MemoryCluster();
+  for (const n of nodes) cluster.put('nodes', n);
+  let usedGpu = 0;
+  let placed = 0;
+  let cpuOnly = 0;
+  for (let i = 0; i < args.pods; i++) {
+    const full = usedGpu >= args.fill * totalGpu;
+    const pod = kubePod(i, random, full);
+    const req: PodRequest = translatePod(pod);
+    if (req.containers.length === 0) {
+      cpuOnly++;
+      cluster.put('pods', { ...pod, spec: { ...(pod['spec'] as object), nodeName: `node-${i % args.nodes}` }, status: { phase: 'Running' } });
+      continue;
+    }
+    const r = scheduleOne(ledger, req, 1, { cache: cache! });
+    if (!r.ok) continue;
+    ledger.reserve(req.uid, r.placement);
+    for (const c of r.decision.containers) for (const d of c.devices) usedGpu += d.computeMilli;
+    placed++;
+    const md = pod['metadata'] as Record<string, unknown>;
+    cluster.put('pods', { ...pod, metadata: { ...md, annotations: { ...decisionAnnotations(r.decision) } }, spec: { ...(pod['spec'] as object), nodeName: r.node }, status: { phase: 'Running' } });
+  }
+  ledger = null;
+  cache = null;
+  void cache;
+  const prefillMs = performance.now() - t0;
+
+  // 2. A fresh extender rebuilds its ledger from the annotations (the restart path).
+  const clock = { now: Date.now() };
+  const service = createService({ kube: cluster, log, clock: () => clock.now, reservationTtlMs: 30_000 });
+  const tr = performance.now();
+  await service.start();
+  const rebuildMs = performance.now() - tr;
+  if (service.state.holdings.size !== placed) throw new Error(`rebuild recorded ${service.state.holdings.size} grants, expected ${placed}`);
+  const names = nodes.map((n) => (n['metadata'] as { name: string }).name);
+
+  // 3. In process: filter (all nodes) + prioritize + bind, per pod.
+  const inProc: number[] = [];
+  const filterOnly: number[] = [];
+  let bound = 0;
+  let next = args.pods;
+  const podsMeasured = (count: number): Record<string, unknown>[] => {
+    const out: Record<string, unknown>[] = [];
+    while (out.length < count) {
+      const p = kubePod(next++, random, false);
+      const c = (p['spec'] as { containers: { resources: { limits: object } }[] }).containers[0]!;
+      if (Object.keys(c.resources.limits).length === 0) continue; // accelerator pods only
+      out.push(p);
+    }
+    return out;
+  };
+  const tIn = performance.now();
+  for (const pod of podsMeasured(args.measure)) {
+    cluster.put('pods', pod);
+    const md = pod['metadata'] as { name: string; uid: string };
+    const t = performance.now();
+    const f = service.extender.filter({ Pod: pod as never, NodeNames: names });
+    const tf = performance.now();
+    const feasible = f.NodeNames ?? [];
+    if (feasible.length >= 2) service.extender.prioritize({ Pod: pod as never, NodeNames: feasible });
+    let node = feasible[0];
+    const held = service.state.holdings.get(md.uid)?.decision.node;
+    if (held !== undefined) node = held;
+    if (node !== undefined) {
+      const b = await service.extender.bind({ PodName: md.name, PodNamespace: 'bench', PodUID: md.uid, Node: node });
+      if (b.Error === '') bound++;
+    }
+    inProc.push(performance.now() - t);
+    filterOnly.push(tf - t);
+  }
+  const inProcWallS = (performance.now() - tIn) / 1000;
+
+  // 4. Over HTTP on loopback, node-cache mode with kube-scheduler's candidate count.
+  const app = buildServer(service);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  const k = Math.min(names.length, args.candidates ?? feasibleToFind(names.length));
+  const http: number[] = [];
+  let bytesReq = 0;
+  let bytesResp = 0;
+  const post = async (path: string, body: string): Promise<any> => {
+    const res = await fetch(`http://127.0.0.1:${port}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const text = await res.text();
+    if (path === '/filter') bytesResp += text.length;
+    return JSON.parse(text);
+  };
+  let offset = 0;
+  for (const pod of podsMeasured(args.http)) {
+    cluster.put('pods', pod);
+    const md = pod['metadata'] as { name: string; uid: string };
+    const cand: string[] = [];
+    for (let j = 0; j < k; j++) cand.push(names[(offset + j) % names.length] as string);
+    offset = (offset + k) % names.length;
+    const t = performance.now();
+    const body = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: cand });
+    bytesReq += Buffer.byteLength(body);
+    const f = await post('/filter', body);
+    const feasible: string[] = f.NodeNames ?? [];
+    let node: string | undefined;
+    if (feasible.length >= 2) {
+      const pr: { Host: string; Score: number }[] = await post('/prioritize', body);
+      node = pr.reduce((a, b) => (b.Score > a.Score ? b : a)).Host;
+    } else node = feasible[0];
+    if (node !== undefined) await post('/bind', JSON.stringify({ PodName: md.name, PodNamespace: 'bench', PodUID: md.uid, Node: node }));
+    http.push(performance.now() - t);
+  }
+  await app.close();
+  if (typeof global.gc === 'function') global.gc();
+  const rssMb = process.memoryUsage().rss / 2 ** 20;
+  inProc.sort((a, b) => a - b);
+  filterOnly.sort((a, b) => a - b);
+  http.sort((a, b) => a - b);
+  const result = {
+    nodes: args.nodes,
+    pods: service.state.pods.size,
+    prefilledAcceleratorPods: placed,
+    cpuOnlyPods: cpuOnly,
+    gpuFill: Number((usedGpu / totalGpu).toFixed(3)),
+    measuredInProcess: inProc.length,
+    boundInProcess: bound,
+    inProcessP50Ms: Number(quantile(inProc, 0.5).toFixed(3)),
+    inProcessP99Ms: Number(quantile(inProc, 0.99).toFixed(3)),
+    inProcessMaxMs: Number((inProc[inProc.length - 1] ?? 0).toFixed(3)),
+    filterOnlyP99Ms: Number(quantile(filterOnly, 0.99).toFixed(3)),
+    podsPerSec: Number((inProc.length / inProcWallS).toFixed(1)),
+    httpCandidates: k,
+    measuredHttp: http.length,
+    httpP50Ms: Number(quantile(http, 0.5).toFixed(3)),
+    httpP99Ms: Number(quantile(http, 0.99).toFixed(3)),
+    bytesPerFilterRequest: Math.round(bytesReq / Math.max(1, http.length)),
+    bytesPerFilterResponse: Math.round(bytesResp / Math.max(1, http.length)),
+    rebuildMs: Math.round(rebuildMs),
+    prefillMs: Math.round(prefillMs),
+    rssMb: Number(rssMb.toFixed(1)),
+    heapUsedMb: Number((process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)),
+  };
+  await service.stop();
+  if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  else for (const [key, v] of Object.entries(result)) process.stdout.write(`${key.padEnd(26)} ${v}\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`extender-bench: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
