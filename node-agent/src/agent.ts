@@ -141,7 +141,7 @@ export function buildAgent(deps: AgentDeps): Agent {
     manager.publish();
     await pruneServed();
     try {
-      const patched = await publisher.publish(buildInventory({ vendor: d.vendor, devices, topology: d.topology, reasons, slotsPerDevice: deps.slotsPerDevice, agent: AGENT_VERSION }));
+      const patched = await publisher.publish(buildInventory({ vendor: d.vendor, devices, topology: d.topology, reasons, slotsPerDevice: d.vendor === 'nvidia' ? deps.slotsPerDevice : 1, agent: AGENT_VERSION }));
       if (patched) metrics.inventoryPatches.inc();
     } catch (err) {
       log.warn({ err }, 'inventory patch failed; will retry');
