@@ -17,7 +17,9 @@ import { GPUS_PER_NODE, Cluster } from './cluster.js';
 import type { Placement } from './cluster.js';
 import { MinHeap } from './heap.js';
 import type { PhillyJob, PhillyVc } from './trace.js';
-import { QuotaBook, quotaMath, reclaimCandidates } from '../../core/index.js';
+import { QuotaBook, quotaMath } from '../../core/index.js';
+import { planNodeReclaim } from './node-reclaim.js';
+import type { NodeReclaimPlan } from './node-reclaim.js';
 import type { AdmitRequest, Victim } from '../../core/index.js';
 
 export type SimMode = 'fixed' | 'elastic';
@@ -269,88 +271,15 @@ class Simulation {
     return true;
   }
 
-  /**
-   * Node-aware victim choice: among core's reclaim candidates for this request (in core's
-   * victim order), the fewest jobs whose removal frees a placement for the job and lets the
-   * quota check pass.
-   */
   private makeRoom(
     j: number,
     req: AdmitRequest,
     where: { home?: string; prefer?: string },
     reasons: ReadonlySet<Victim['reason']>,
-  ): { victims: number[]; placement: Placement[] } | null {
+  ): NodeReclaimPlan | null {
     const job = this.jobs[j];
     if (job === undefined) return null;
-    const rank = new Map<number, number>();
-    reclaimCandidates(this.book, req).forEach((v, i) => {
-      if (reasons.has(v.reason)) rank.set(Number(v.allocation.id), i);
-    });
-    if (rank.size === 0) return null;
-    const nodes: number[] = [];
-    for (let n = 0; n < this.cluster.size; n++) {
-      if (where.home !== undefined && this.cluster.homeOf(n) !== where.home) continue;
-      nodes.push(n);
-    }
-    const homeFirst = (n: number): number => (this.cluster.homeOf(n) === (where.prefer ?? where.home) ? 0 : 1);
-    if (job.gpus <= GPUS_PER_NODE) {
-      const plans: { victims: number[]; node: number; cost: number[] }[] = [];
-      for (const n of nodes) {
-        let free = this.cluster.freeGpus(n);
-        const on = this.cluster.jobsOn(n);
-        if (free < job.gpus && [...on.keys()].every((id) => !rank.has(id))) continue;
-        const cands = [...on.entries()].filter(([id]) => rank.has(id)).sort((a, b) => (rank.get(a[0]) ?? 0) - (rank.get(b[0]) ?? 0));
-        const taken: [number, number][] = [];
-        for (const c of cands) {
-          if (free >= job.gpus) break;
-          taken.push(c);
-          free += c[1];
-        }
-        if (free < job.gpus) continue;
-        // Give back victims not needed, last taken first.
-        for (let i = taken.length - 1; i >= 0; i--) {
-          const g = taken[i]?.[1] ?? 0;
-          if (free - g >= job.gpus) {
-            free -= g;
-            taken.splice(i, 1);
-          }
-        }
-        plans.push({ victims: taken.map(([id]) => id), node: n, cost: [taken.length, taken.reduce((s, [, g]) => s + g, 0), homeFirst(n), n] });
-      }
-      plans.sort((a, b) => (lexLess(a.cost, b.cost) ? -1 : lexLess(b.cost, a.cost) ? 1 : 0));
-      // The cheapest plan whose victims also satisfy the quota check.
-      const best = plans.find((p) => this.quotaPassesWithout(req, p.victims));
-      return best === undefined ? null : { victims: best.victims, placement: [{ node: best.node, gpus: job.gpus }] };
-    }
-    // Large job: whole nodes that are free or hold only eligible victims.
-    const k = Math.ceil(job.gpus / GPUS_PER_NODE);
-    const options: { node: number; victims: number[]; cost: number[] }[] = [];
-    for (const n of nodes) {
-      const on = [...this.cluster.jobsOn(n).keys()];
-      if (on.some((id) => !rank.has(id))) continue;
-      options.push({ node: n, victims: on, cost: [on.length, homeFirst(n), n] });
-    }
-    if (options.length < k) return null;
-    options.sort((a, b) => (lexLess(a.cost, b.cost) ? -1 : 1));
-    const chosen = options.slice(0, k);
-    const victims = [...new Set(chosen.flatMap((o) => o.victims))];
-    if (!this.quotaPassesWithout(req, victims)) return null;
-    let left = job.gpus;
-    const placement = chosen.map((o) => {
-      const g = Math.min(GPUS_PER_NODE, left);
-      left -= g;
-      return { node: o.node, gpus: g };
-    });
-    return { victims, placement };
-  }
-
-  private quotaPassesWithout(req: AdmitRequest, victims: readonly number[]): boolean {
-    const used = this.book.usedSnapshot();
-    for (const v of victims) {
-      const a = this.book.allocation(String(v));
-      if (a !== undefined) used.set(a.queue, quotaMath.sub(used.get(a.queue) ?? quotaMath.ZERO, a.amount));
-    }
-    return this.book.evaluate(req, used).kind === 'admitted';
+    return planNodeReclaim({ book: this.book, cluster: this.cluster, req, gpus: job.gpus, where, reasons });
   }
 
   private start(j: number, placement: readonly Placement[], now: number): void {
@@ -395,13 +324,4 @@ class Simulation {
     s.running = false;
     s.end = now;
   }
-}
-
-function lexLess(a: readonly number[], b: readonly number[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] ?? 0;
-    const y = b[i] ?? 0;
-    if (x !== y) return x < y;
-  }
-  return false;
 }
