@@ -39,8 +39,8 @@ import { curvesFrom, type Curves, type Sample } from './metrics.js';
 import { createRng, shuffled } from './rng.js';
 import { podGpuMilli, prepareWorkload } from './tune.js';
 
-/** Policies the simulator knows: ours, its topology-off variant, the FGD baselines, the offline bound. */
-export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd'] as const;
+/** Policies the simulator knows: ours, its topology-off variant, the FGD baselines, two offline references (sorted, full knowledge). */
+export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd', 'fgd-decreasing'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export function parsePolicyList(text: string): PolicyName[] {
@@ -115,6 +115,8 @@ function setupPolicy(name: PolicyName, ctx: BaselineContext): PolicySetup {
       return { scorer: fgdScorer(), offline: false };
     case 'ffd':
       return { scorer: firstFitScorer(), offline: true };
+    case 'fgd-decreasing':
+      return { scorer: fgdScorer(), offline: true };
   }
 }
 

@@ -131,7 +131,7 @@ export function registerSimulate(program: Command): void {
     .description('replay an Alibaba openb node list and pod list through the placement engine (FGD ATC\'23 procedure)')
     .option('--nodes <file>', 'node list CSV (openb format: sn,cpu_milli,memory_mib,gpu,model)', DEFAULT_NODES_FILE)
     .option('--pods <file>', 'pod list CSV (openb format: name,cpu_milli,memory_mib,num_gpu,gpu_milli[,gpu_spec,…])', DEFAULT_PODS_FILE)
-    .option('--policy <names>', 'comma-separated: tessera, tessera-notopo, random, dotprod, clustering, packing, bestfit, fgd, ffd', 'tessera')
+    .option('--policy <names>', 'comma-separated: tessera, tessera-notopo, random, dotprod, clustering, packing, bestfit, fgd; offline references ffd, fgd-decreasing', 'tessera')
     .option('--seed <seeds>', 'comma-separated seeds or ranges (42-51)', '42')
     .option('--tune <x>', 'inflate the workload to x × GPU capacity', '1.3')
     .option('--topology <mode>', 'none (as FGD) or overlay (synthetic NVLink/PCIe layouts by GPU model)', 'none')
