@@ -100,6 +100,29 @@ describe('usage and lending figures', () => {
   });
 });
 
+describe('per-model queues', () => {
+  const book = new QuotaBook({
+    pools: [{ name: 'p', mode: 'elastic' }],
+    tenants: [{ name: 't', namespaces: ['t'] }],
+    queues: [
+      { name: 'h', tenant: 't', pool: 'p', model: 'H100', guarantee: gpus(8), limit: gpus(16), lendIdle: true, priority: 0 },
+      { name: 'a', tenant: 't', pool: 'p', model: 'A100', guarantee: gpus(8), limit: gpus(16), lendIdle: true, priority: 0 },
+      { name: 'h2', tenant: 't', pool: 'p', model: 'H100', guarantee: gpus(4), limit: gpus(8), lendIdle: true, priority: 0 },
+    ],
+  });
+  it('borrows only from queues of the same model', () => {
+    // h may borrow h2's idle 4 H100s, never a's 8 A100s: 8 + 4 fits, 8 + 5 does not
+    expect(book.check({ ...req('x', 'h', 12), model: 'H100' })).toMatchObject({ kind: 'admitted', how: 'borrowing' });
+    const d = book.check({ ...req('y', 'h', 13), model: 'h100' });
+    expect(d.kind === 'refused' && d.refusal.kind).toBe('no-idle-capacity');
+  });
+  it('refuses a pod for another model', () => {
+    const d = book.check({ ...req('z', 'h', 1), model: 'A100' });
+    expect(d.kind === 'refused' && d.refusal).toMatchObject({ kind: 'model-mismatch', queueModel: 'H100', podModel: 'A100' });
+    expect(explainDecision(d)).toContain('counts only H100');
+  });
+});
+
 describe('contention for idle capacity', () => {
   it('orders queues by queue priority, then by how little of their guarantee they use', () => {
     const book = makeBook({ p: 'elastic' }, [
