@@ -68,7 +68,7 @@ async function rig(opts: { recoverAfterPolls?: number } = {}) {
   const pods = new MemoryPodSource();
   const patcher = new MemoryPatcher();
   let now = 1_000_000;
-  const agent: Agent = buildAgent({
+  const make = (): Agent => buildAgent({
     nodeName: 'node-1',
     backend: new FixtureBackend(fx),
     pods,
@@ -86,13 +86,29 @@ async function rig(opts: { recoverAfterPolls?: number } = {}) {
     ignoredXids: [13, 31, 43, 45, 68, 109],
     metricsListen: '127.0.0.1:0',
     registrationCheckMs: 100,
+    allocateWaitMs: 0,
   });
+  let agent = make();
   cleanup = async () => {
     await agent.stop();
     await kubelet.stop();
     rmSync(root, { recursive: true, force: true });
   };
-  return { agent, kubelet, pods, patcher, fx, advance: (ms: number) => (now += ms) };
+  return {
+    get agent() {
+      return agent;
+    },
+    async restartAgent() {
+      await agent.stop();
+      agent = make();
+      await agent.start();
+    },
+    kubelet,
+    pods,
+    patcher,
+    fx,
+    advance: (ms: number) => (now += ms),
+  };
 }
 
 const A100 = (i: number): string => `GPU-${i.toString(16).padStart(8, '0')}-a100-4c1d-9e2f-00000000000${i}`;
@@ -195,5 +211,29 @@ describe('node agent', () => {
     cpSync(path.join(fixtures, 'dgx-a100-8x', 'fixture.json'), path.join(r.fx, 'fixture.json'));
     await r.agent.tick();
     await eventually(() => r.kubelet.devices('nvidia.com/gpu').length === 16, 'devices appear');
+  });
+
+  it('agent restart with a running pod: checkpoint + pod-resources reconcile, same IDs re-advertised, nothing served twice', async () => {
+    const r = await rig();
+    await r.agent.start();
+    const k = r.kubelet;
+    await eventually(() => k.devices('nvidia.com/gpu').length === 16, 'device list');
+    const decision = (uid: string, mem: number) => ({
+      uid, namespace: 'team-a', name: uid, phase: 'Running',
+      annotations: { 'tessera.io/decision': JSON.stringify({ version: 1, podUid: uid, namespace: 'team-a', name: uid, node: 'node-1', isolation: 'hami-core', decidedAtMs: 1, containers: [{ name: 'main', index: 0, resource: 'nvidia.com/gpu', devices: [{ id: A100(3), index: 3, memoryMiB: mem, computeMilli: 500, exclusive: false }] }] }) },
+    });
+    r.pods.upsert(decision('running', 1000));
+    const first = await k.admit('nvidia.com/gpu', 1);
+    expect(first.response.container_responses[0]?.envs['TESSERA_POD_UID']).toBe('running');
+    const before = k.devices('nvidia.com/gpu').map((d) => d.ID);
+    k.podResources = [{ name: 'running', namespace: 'team-a', containers: [{ name: 'main', devices: [{ resource_name: 'nvidia.com/gpu', device_ids: first.ids }] }] }];
+    await r.restartAgent();
+    await eventually(() => k.registrations.length === 2 && k.devices('nvidia.com/gpu').length === 16, 're-registration');
+    expect(k.devices('nvidia.com/gpu').map((d) => d.ID)).toEqual(before);
+    expect(r.agent.service.ledger.isServed('running', 0)).toBe(true);
+    // A new pod with the same signature gets its own decision, not the running pod's.
+    r.pods.upsert(decision('second', 2000));
+    const second = await k.admit('nvidia.com/gpu', 1);
+    expect(second.response.container_responses[0]?.envs).toMatchObject({ TESSERA_POD_UID: 'second', CUDA_DEVICE_MEMORY_LIMIT_0: '2000m' });
   });
 });
