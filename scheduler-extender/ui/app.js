@@ -5,7 +5,11 @@ import { podKey } from './model.js';
 import { legend, renderDetail, renderHeatmap, renderHistory, renderPending, renderPools, renderPreemptions, renderQueues } from './render.js';
 
 const TOKEN_KEY = 'tessera.board.token';
-const POLL_MS = 5000;
+/** Polling period: 5 s, or ?poll=<seconds> (1–300) in the page address. */
+const POLL_MS = (() => {
+  const raw = Number(new URLSearchParams(location.search).get('poll'));
+  return Number.isFinite(raw) && raw >= 1 && raw <= 300 ? Math.round(raw * 1000) : 5000;
+})();
 
 const $ = (id) => document.getElementById(id);
 
