@@ -56,10 +56,10 @@ afterEach(async () => {
   cleanup = undefined;
 });
 
-async function rig(opts: { recoverAfterPolls?: number } = {}) {
+async function rig(opts: { recoverAfterPolls?: number; fixture?: string } = {}) {
   const root = mkdtempSync(path.join(os.tmpdir(), 'tag-'));
   const fx = path.join(root, 'fixture');
-  cpSync(path.join(fixtures, 'dgx-a100-8x'), fx, { recursive: true });
+  cpSync(path.join(fixtures, opts.fixture ?? 'dgx-a100-8x'), fx, { recursive: true });
   const dir = path.join(root, 'dp');
   const { mkdirSync } = await import('node:fs');
   mkdirSync(dir);
@@ -78,7 +78,7 @@ async function rig(opts: { recoverAfterPolls?: number } = {}) {
     stateDir: path.join(root, 'state'),
     podResourcesSocket: kubelet.podResourcesPath,
     slotsPerDevice: 2,
-    vnpuTemplates: [],
+    vnpuTemplates: ['4c'],
     nowMs: () => now,
     pollIntervalMs: 3_600_000,
     resyncMs: 600_000,
@@ -235,5 +235,29 @@ describe('node agent', () => {
     r.pods.upsert(decision('second', 2000));
     const second = await k.admit('nvidia.com/gpu', 1);
     expect(second.response.container_responses[0]?.envs).toMatchObject({ TESSERA_POD_UID: 'second', CUDA_DEVICE_MEMORY_LIMIT_0: '2000m' });
+  });
+
+  it('Ascend: npu-smi health Critical withdraws the chip and its vNPU slots; npu-exporter health goes to 0', async () => {
+    const r = await rig({ fixture: 'atlas800-910a', recoverAfterPolls: 1 });
+    await r.agent.start();
+    const k = r.kubelet;
+    // 32 AI cores / 4 per 4c slot = 8 slots per chip.
+    await eventually(() => k.healthyIds('huawei.com/Ascend910').length === 8 && k.healthyIds('huawei.com/Ascend910-4c').length === 64, 'ascend lists');
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const info = path.join(r.fx, 'npu-smi-info.txt');
+    const orig = readFileSync(info, 'utf8');
+    // Chip 3's row: `| 3     910A           | OK            | 191.7 …`.
+    writeFileSync(info, orig.replace(/(\|\s3\s+910A\s+\|\s)OK(\s)/, '$1Critical$2'));
+    expect(readFileSync(info, 'utf8')).toMatch(/\| 3\s+910A\s+\| Critical/);
+    await r.agent.tick();
+    await eventually(() => k.healthyIds('huawei.com/Ascend910').length === 7 && k.healthyIds('huawei.com/Ascend910-4c').length === 56, 'withdrawn');
+    expect(k.devices('huawei.com/Ascend910').find((d) => d.health === 'Unhealthy')?.ID).toBe('Ascend910-3');
+    expect(r.patcher.inventory().devices[3]).toMatchObject({ health: 'unhealthy', reason: 'npu-smi health Critical' });
+    const text = await (await fetch(`${r.agent.http()!.url}/metrics`)).text();
+    expect(text).toMatch(/npu_chip_info_health_status\{id="3",model_name="Ascend910A",pcie_bus_info="0000:3E:00.0",vdie_id=""\} 0/);
+    expect(text).toMatch(/npu_chip_info_health_status\{id="2",[^}]*\} 1/);
+    writeFileSync(info, orig);
+    await r.agent.tick();
+    await eventually(() => k.healthyIds('huawei.com/Ascend910').length === 8, 'back');
   });
 });
