@@ -209,7 +209,7 @@ export class AllocationService {
       if (hit === undefined) continue;
       out.push({ id: phys, index: hit.device.index, memoryMiB: hit.device.memoryMiB, computeMilli: 1000, exclusive: true });
     }
-    return out;
+    return out.sort((a, b) => a.index - b.index);
   }
 
   /** Write the pod's `tessera.io/allocated` annotation (best effort, logged on failure). */
