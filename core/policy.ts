@@ -34,10 +34,19 @@ export interface PolicyConfig {
   readonly weights: Readonly<Record<string, number>>;
 }
 
-/** The production policy, used by the extender and by the simulator as `tessera`. */
+/**
+ * The production policy, used by the extender and by the simulator as `tessera`.
+ * - `fgd` (binned FGD score) decides among nodes for the workload mix; on openb (default
+ *   trace, seed 42) the binned score gave 4.62 % unallocated GPUs at 100 % arrived, the
+ *   continuous `fragmentation` term 5.63 %, continuous + binpack 0.05 4.91 %, binned +
+ *   binpack 0.005 4.79 %: packing inside a bin hurts, so `binpack` stays 0.
+ * - `interconnect` 0.5: for multi-device whole jobs a better-connected set outweighs up to
+ *   ~50 fragmentation bins (a NV2 pair vs a SYS pair is (12 − 1)/28 × 0.5 ≈ 0.2).
+ * Zero weights are listed to show the knobs.
+ */
 export const DEFAULT_POLICY: PolicyConfig = {
   name: 'tessera',
-  weights: { fragmentation: 1, interconnect: 0.5, binpack: 0.05, priority: 0 },
+  weights: { fgd: 1, fragmentation: 0, interconnect: 0.5, binpack: 0, priority: 0 },
 };
 
 /**

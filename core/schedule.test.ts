@@ -35,7 +35,7 @@ describe('loadPolicyConfig', () => {
       expect((e as Error).message).toContain(field);
     }
   });
-  it('maxPolicyScore sums weights (1 + 0.5 + 0.05 + 0)', () => expect(maxPolicyScore(DEFAULT_POLICY)).toBeCloseTo(1.55, 12));
+  it('maxPolicyScore sums weights (fgd 1 + interconnect 0.5)', () => expect(maxPolicyScore(DEFAULT_POLICY)).toBeCloseTo(1.5, 12));
 });
 
 describe('normalizeScores', () => {
@@ -81,10 +81,11 @@ describe('scheduleOne', () => {
     expect(r2.ok && r2.decision.containers[0]?.devices.map((d) => d.index)).toEqual([4, 5, 6, 7]);
   });
 
-  it('binpacks shares onto the busier node with the default policy', () => {
+  it('binpacks shares onto the busier node with a binpack policy', () => {
     const l = Ledger.fromNodes([buildNvidiaNode({ name: 'a', gpus: 2 }), buildNvidiaNode({ name: 'b', gpus: 2 })]);
     occupy(l, l.view(1).node, [0]);
-    const r = scheduleOne(l, sharePod({ count: 1, computeMilli: 200 }, { uid: 's' }), 0);
+    const scorer = createPolicyScorer({ name: 'pack', weights: { binpack: 1 } });
+    const r = scheduleOne(l, sharePod({ count: 1, computeMilli: 200 }, { uid: 's' }), 0, { scorer });
     expect(r.ok && r.node).toBe('b');
     expect(r.ok && r.decision.isolation).toBe('hami-core');
   });

@@ -6,7 +6,7 @@ import { createFragCache } from '../frag-cache.js';
 import type { PodRequest } from '../request.js';
 import type { TaskClass } from '../fragmentation.js';
 import { DGX1_V100, PCIE_2SOCKET } from '../test-support/topologies.js';
-import { SCORE_TERMS, fgdScore, setQuality, sigmoid, type TermInput } from './index.js';
+import { SCORE_TERMS, fgdBinnedScore, fgdScore, setQuality, sigmoid, type TermInput } from './index.js';
 import { pairScoreMatrix } from '../link-score.js';
 
 function grantOn(node: string, dev: number, computeMilli: number, priority = 0, exclusive = false): Placement {
@@ -131,5 +131,27 @@ describe('priority term', () => {
     const l = Ledger.fromNodes([buildNvidiaNode({ name: 'n', gpus: 4 })]);
     grants.forEach((g, i) => expect(l.reserve(`g${i}`, g).ok).toBe(true));
     expect(term('priority')(input(l, wholePod(1, { priority })))).toBeCloseTo(want, 12);
+  });
+});
+
+describe('fgd term (binned)', () => {
+  it.each([
+    // ⌊100 · 0.5⌋ / 100
+    { name: 'Δ 0 → 0.50', delta: 0, want: 0.5 },
+    // sigmoid(−0.03) = 0.49250 → ⌊49.25⌋ = 49
+    { name: 'Δ −30 → 0.49', delta: -30, want: 0.49 },
+    // sigmoid(0.039) = 0.50975 → 50: ties with Δ 0
+    { name: 'Δ +39 → 0.50 (same bin as 0)', delta: 39, want: 0.5 },
+    // sigmoid(1) = 0.7311 → 73
+    { name: 'Δ +1000 → 0.73', delta: 1000, want: 0.73 },
+  ])('$name', ({ delta, want }) => expect(fgdBinnedScore(delta)).toBeCloseTo(want, 12));
+
+  it('scores a placement like the fragmentation term, binned', () => {
+    const l = Ledger.fromNodes([buildNvidiaNode({ name: 'n', gpus: 2 })]);
+    l.reserve('g', grantOn('n', 1, 300));
+    // share 300 on [1000, 700] → device 1 (best fit) → [1000, 400]: Δ = −400 → sigmoid(−0.4) = 0.4013 → 0.40
+    const inp = input(l, sharePod({ count: 1, computeMilli: 300 }), [{ cpuMilli: 0, deviceCount: 1, computeMilli: 500, weight: 1 }]);
+    expect(term('fgd')(inp)).toBeCloseTo(0.4, 12);
+    expect(term('fragmentation')(inp)).toBeCloseTo(0.401312, 6);
   });
 });

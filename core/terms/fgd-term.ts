@@ -1,0 +1,22 @@
+/**
+ * FGD's own score, as its Kubernetes score plugin returns it: the integer
+ * ⌊100 · sigmoid(Δ / 1000)⌋, here divided by 100 to stay in [0, 1]. The integer bins
+ * (about 40 milli of Δ each near 0) make placements that differ by little fragmentation tie,
+ * and ties go to the candidate order (a seeded node permutation in the simulator). On the
+ * openb default trace this measured 4.62 % unallocated at 100 % arrived (seed 42) against
+ * 5.63 % for the continuous `fragmentation` term alone; see core/README.md.
+ */
+import { fragmentationDelta } from '../score-context.js';
+import { fgdScore } from './fragmentation-term.js';
+import type { ScoreTerm } from './term.js';
+
+/** ⌊100 · sigmoid(Δ/1000)⌋ / 100 for a fragmentation change Δ in milli-devices. */
+export function fgdBinnedScore(deltaMilli: number): number {
+  return Math.floor(100 * fgdScore(deltaMilli)) / 100;
+}
+
+export const fgdTerm: ScoreTerm = ({ view, pod, fit, ctx }) => {
+  const cache = ctx.fragCache;
+  if (cache === undefined || cache.mix.length === 0) return 0.5;
+  return fgdBinnedScore(fragmentationDelta(view, pod, fit, cache));
+};
