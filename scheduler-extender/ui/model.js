@@ -128,7 +128,10 @@ export function viridis(t) {
     return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
   });
   const lum = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2];
-  return { background: `rgb(${rgb.join(', ')})`, text: lum > 0.22 ? '#111' : '#fff' };
+  // WCAG contrast against white and against black; the better one is always >= 4.58:1.
+  const onWhite = 1.05 / (lum + 0.05);
+  const onBlack = (lum + 0.05) / 0.05;
+  return { background: `rgb(${rgb.join(', ')})`, text: onBlack >= onWhite ? '#000' : '#fff' };
 }
 
 /** Stable key of a pod. */
