@@ -217,14 +217,13 @@ export function renderDetail(nodes, selected, uidNames) {
           ? h('p', { class: 'muted', id: 'device-pods' }, 'No pods on this device.')
           : table(
               `Pods on ${n.name} ${d.id}`,
-              ['Pod', 'Container', { label: 'Memory', num: true }, { label: 'Compute', num: true }, 'State'],
+              ['Pod · container', { label: 'Memory', num: true }, { label: 'Compute', num: true }, 'State'],
               d.shares.map((s) => {
                 const hidden = s.pod.name === '(hidden)';
                 return h(
                   'tr',
                   { dataset: { pod: hidden ? '' : podKey(s.pod) } },
-                  h('td', {}, hidden ? h('span', { class: 'muted' }, 'another tenant\u2019s pod') : podKey(s.pod)),
-                  h('td', {}, hidden ? '' : s.container),
+                  h('td', {}, hidden ? h('span', { class: 'muted' }, 'another tenant\u2019s pod') : [podKey(s.pod), h('span', { class: 'muted' }, ` · ${s.container}`)]),
                   num('memory', fmtMiB(s.memoryMiB)),
                   num('compute', s.exclusive ? 'whole' : fmtPercent(s.computeMilli / 1000)),
                   h('td', {}, s.state),
