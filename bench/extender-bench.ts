@@ -16,13 +16,17 @@
  * inProcessP50Ms, inProcessP99Ms, httpP50Ms, httpP99Ms, bytesPerFilterRequest, podsPerSec, rssMb.
  */
 import { performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
+import { writeFileSync } from 'node:fs';
 import pino from 'pino';
 import {
   Ledger,
   NODE_INVENTORY,
   POD_DECISION,
-  createScheduleCache,
-  scheduleOne,
+  buildDecision,
+  compilePod,
+  fitNode,
+  placementFromDecision,
   type NodeInventory,
   type PodRequest,
 } from '../core/index.js';
@@ -142,7 +146,7 @@ async function main(): Promise<void> {
   const coreNodes = nodes.map((n) => nodeEntryFrom(n)!.node);
   const totalGpu = coreNodes.reduce((s, n) => s + n.devices.length * 1000, 0);
   let ledger: Ledger | null = Ledger.fromNodes(coreNodes);
-  let cache: ReturnType<typeof createScheduleCache> | null = createScheduleCache();
+  let cursor = 0;
   const cluster = new MemoryCluster();
   for (const n of nodes) cluster.put('nodes', n);
   let usedGpu = 0;
@@ -157,18 +161,27 @@ async function main(): Promise<void> {
       cluster.put('pods', { ...pod, spec: { ...(pod['spec'] as object), nodeName: `node-${i % args.nodes}` }, status: { phase: 'Running' } });
       continue;
     }
-    const r = scheduleOne(ledger, req, 1, { cache: cache! });
-    if (!r.ok) continue;
-    ledger.reserve(req.uid, r.placement);
-    for (const c of r.decision.containers) for (const d of c.devices) usedGpu += d.computeMilli;
+    // Pre-fill by first fit from a rotating cursor (fast; the measured phase uses the real policy).
+    const cp = compilePod(ledger, req);
+    let decision = null;
+    for (let tries = 0; tries < 64 && decision === null; tries++) {
+      const idx = cursor++ % coreNodes.length;
+      const f = fitNode(ledger, idx, cp);
+      if (f.ok) decision = buildDecision(ledger, req, f.fit, 1);
+    }
+    if (decision === null) continue;
+    const rr = ledger.reserve(req.uid, placementFromDecision(decision, req));
+    if (!rr.ok) continue;
+    for (const c of decision.containers) for (const d of c.devices) usedGpu += d.computeMilli;
     placed++;
     const md = pod['metadata'] as Record<string, unknown>;
-    cluster.put('pods', { ...pod, metadata: { ...md, annotations: { ...decisionAnnotations(r.decision) } }, spec: { ...(pod['spec'] as object), nodeName: r.node }, status: { phase: 'Running' } });
+    cluster.put('pods', { ...pod, metadata: { ...md, annotations: { ...decisionAnnotations(decision) } }, spec: { ...(pod['spec'] as object), nodeName: decision.node }, status: { phase: 'Running' } });
   }
   ledger = null;
-  cache = null;
-  void cache;
   const prefillMs = performance.now() - t0;
+  const heapMb = (): number => Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+  if (typeof global.gc === 'function') global.gc();
+  const heapAfterPrefill = heapMb();
 
   // 2. A fresh extender rebuilds its ledger from the annotations (the restart path).
   const clock = { now: Date.now() };
@@ -176,6 +189,8 @@ async function main(): Promise<void> {
   const tr = performance.now();
   await service.start();
   const rebuildMs = performance.now() - tr;
+  if (typeof global.gc === 'function') global.gc();
+  const heapAfterRebuild = heapMb();
   if (service.state.holdings.size !== placed) throw new Error(`rebuild recorded ${service.state.holdings.size} grants, expected ${placed}`);
   const names = nodes.map((n) => (n['metadata'] as { name: string }).name);
 
@@ -194,7 +209,16 @@ async function main(): Promise<void> {
     }
     return out;
   };
+  // BENCH_PROFILE=<file>: CPU profile of the in-process phase only.
+  const profile = process.env['BENCH_PROFILE'];
+  const session = profile === undefined ? null : new Session();
+  if (session !== null) {
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.start');
+  }
   const tIn = performance.now();
+  const cpu0 = process.cpuUsage();
   for (const pod of podsMeasured(args.measure)) {
     cluster.put('pods', pod);
     const md = pod['metadata'] as { name: string; uid: string };
@@ -214,6 +238,15 @@ async function main(): Promise<void> {
     filterOnly.push(tf - t);
   }
   const inProcWallS = (performance.now() - tIn) / 1000;
+  const cpu1 = process.cpuUsage(cpu0);
+  if (typeof global.gc === 'function') global.gc();
+  const heapAfterInProcess = heapMb();
+  const cpuMsPerPod = (cpu1.user + cpu1.system) / 1000 / Math.max(1, inProc.length);
+  if (session !== null && profile !== undefined) {
+    const { profile: p } = await session.post('Profiler.stop');
+    writeFileSync(profile, JSON.stringify(p));
+    session.disconnect();
+  }
 
   // 4. Over HTTP on loopback, node-cache mode with kube-scheduler's candidate count.
   const app = buildServer(service);
@@ -267,6 +300,7 @@ async function main(): Promise<void> {
     inProcessP99Ms: Number(quantile(inProc, 0.99).toFixed(3)),
     inProcessMaxMs: Number((inProc[inProc.length - 1] ?? 0).toFixed(3)),
     filterOnlyP99Ms: Number(quantile(filterOnly, 0.99).toFixed(3)),
+    inProcessCpuMsPerPod: Number(cpuMsPerPod.toFixed(3)),
     podsPerSec: Number((inProc.length / inProcWallS).toFixed(1)),
     httpCandidates: k,
     measuredHttp: http.length,
@@ -277,6 +311,9 @@ async function main(): Promise<void> {
     rebuildMs: Math.round(rebuildMs),
     prefillMs: Math.round(prefillMs),
     rssMb: Number(rssMb.toFixed(1)),
+    heapAfterPrefillMb: heapAfterPrefill,
+    heapAfterRebuildMb: heapAfterRebuild,
+    heapAfterInProcessMb: heapAfterInProcess,
     heapUsedMb: Number((process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)),
   };
   await service.stop();

@@ -51,6 +51,8 @@ export class ClusterState implements ClusterSink, TranslateContext {
   /** Custom objects the cache refused, by `kind/name`, with the reason. */
   readonly rejected = new Map<string, string>();
   readonly holdings = new Map<string, Holding>();
+  /** UIDs of `reserved` holdings (TTL), so the sweep does not walk every grant. */
+  private readonly expiring = new Set<string>();
   /** Problems met while recording grants from annotations (pod uid → text). */
   readonly grantProblems = new Map<string, string>();
   ledger: Ledger = Ledger.fromNodes([]);
@@ -276,6 +278,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
     }, { computeOvercommit });
     if (!r.ok) return r;
     this.holdings.set(decision.podUid, { kind: 'reserved', decision, request, expiresAtMs });
+    this.expiring.add(decision.podUid);
     this.version++;
     return { ok: true };
   }
@@ -293,6 +296,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
   }
 
   releaseGrant(uid: string, reason: string): boolean {
+    this.expiring.delete(uid);
     const had = this.holdings.delete(uid);
     const released = this.ledger.release(uid) !== undefined;
     if (had || released) {
@@ -305,8 +309,10 @@ export class ClusterState implements ClusterSink, TranslateContext {
   /** Release TTL reservations that expired; returns their pod UIDs. */
   sweep(nowMs: number): string[] {
     const out: string[] = [];
-    for (const [uid, h] of this.holdings) {
-      if (h.kind === 'reserved' && h.expiresAtMs !== undefined && h.expiresAtMs <= nowMs) out.push(uid);
+    for (const uid of this.expiring) {
+      const h = this.holdings.get(uid);
+      if (h === undefined || h.kind !== 'reserved') this.expiring.delete(uid);
+      else if (h.expiresAtMs !== undefined && h.expiresAtMs <= nowMs) out.push(uid);
     }
     for (const uid of out) this.releaseGrant(uid, 'reservation expired');
     return out;

@@ -24,6 +24,7 @@ import {
   typicalTaskClasses,
   type Decision,
   type FitResult,
+  type NodeFit,
   type FragCache,
   type Ledger,
   type PlacementOptions,
@@ -37,6 +38,8 @@ import type { EvaluateInput, NodeVerdict, PlacementPort } from './placement-port
 
 const scorer = createPolicyScorer(DEFAULT_POLICY);
 const MAX_SCORE = maxPolicyScore(DEFAULT_POLICY);
+/** Pod shapes memoised per node (each entry holds a fit or a reason). */
+const SHAPES_PER_NODE = 64;
 
 export class CorePlacement implements PlacementPort {
   private fragCache: FragCache | undefined;
@@ -66,7 +69,7 @@ export class CorePlacement implements PlacementPort {
         const opts: PlacementOptions = { computeOvercommit: oc, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) };
         let cache: ScheduleCache | undefined;
         if (input.cache === true && scorer.cacheable === true) {
-          cache = this.caches.get(oc) ?? createScheduleCache();
+          cache = this.caches.get(oc) ?? createScheduleCache(SHAPES_PER_NODE);
           this.caches.set(oc, cache);
           bindScheduleCache(cache, scorer, opts);
         }
@@ -89,22 +92,35 @@ export class CorePlacement implements PlacementPort {
         out.push(unfitVerdict(r.unfit));
         continue;
       }
-      out.push(fitsVerdict(ledger, pod, r.fit, s, input.nowMs));
+      out.push(fitsVerdict(ledger, pod, r.fit, s, input.nowMs, name));
     }
     return out;
   }
 }
 
-function fitsVerdict(ledger: Ledger, pod: PodRequest, fit: Extract<FitResult, { ok: true }>['fit'], raw: number, nowMs: number): NodeVerdict {
-  let decision: Decision | null = null;
-  const node = ledger.view(fit.nodeIndex).node.name;
-  return {
-    node,
-    fits: true,
-    rawScore: raw,
-    score: MAX_SCORE > 0 ? Math.max(0, Math.min(10, Math.round((raw / MAX_SCORE) * 10))) : 10,
-    decide: () => (decision ??= buildDecision(ledger, pod, fit, nowMs)),
-  };
+/** A node that fits; the Decision is built only when asked for (usually for one node). */
+class FitVerdict {
+  readonly fits = true as const;
+  private decision: Decision | null = null;
+  constructor(
+    readonly node: string,
+    readonly rawScore: number,
+    readonly score: number,
+    private readonly ledger: Ledger,
+    private readonly pod: PodRequest,
+    private readonly fit: NodeFit,
+    private readonly nowMs: number,
+  ) {}
+
+  decide(): Decision {
+    this.decision ??= buildDecision(this.ledger, this.pod, this.fit, this.nowMs);
+    return this.decision;
+  }
+}
+
+function fitsVerdict(ledger: Ledger, pod: PodRequest, fit: NodeFit, raw: number, nowMs: number, node: string): NodeVerdict {
+  const score = MAX_SCORE > 0 ? Math.max(0, Math.min(10, Math.round((raw / MAX_SCORE) * 10))) : 10;
+  return new FitVerdict(node, raw, score, ledger, pod, fit, nowMs);
 }
 
 /** Unfit values are reused by the schedule cache while a node is unchanged: so are their verdicts. */

@@ -46,7 +46,7 @@ export interface ExtenderDeps {
 
 interface FilterMemo {
   readonly version: number;
-  readonly scores: Map<string, number>;
+  readonly fits: readonly NodeFits[];
   readonly held: string | null;
 }
 
@@ -102,6 +102,7 @@ export class Extender {
   }
 
   overcommitOf(node: string): number {
+    if (this.d.state.pools.size === 0) return 1;
     const pool = this.d.state.nodes.get(node)?.node.pool;
     const p = pool === undefined ? undefined : this.d.state.pools.get(pool);
     if (p === undefined || p.spec.mode === 'fixed') return 1;
@@ -198,7 +199,7 @@ export class Extender {
     }
     // Prioritize reads these scores; keep them for a bounded number of pending pods.
     if (this.memo.size >= 2048) this.memo.delete(this.memo.keys().next().value as string);
-    this.memo.set(pod.uid, { version: state.version, scores: new Map(fits.map((f) => [f.node, f.score])), held: heldNode });
+    this.memo.set(pod.uid, { version: state.version, fits, held: heldNode });
     if (passed.length === 0) this.notePending(pod, verdicts, quotaProblem, queue, now);
     else this.d.journal.clearPending(pod.uid);
     return answer(passed);
@@ -248,7 +249,8 @@ export class Extender {
     let scores: Map<string, number>;
     let held: string | null;
     if (memo !== undefined) {
-      scores = memo.scores;
+      scores = new Map();
+      for (const f of memo.fits) scores.set(f.node, f.score);
       held = memo.held;
     } else {
       const verdicts = this.judge(pod, names);

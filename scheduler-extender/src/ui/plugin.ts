@@ -10,7 +10,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { authenticate, visibleTenants } from '../admin/auth.js';
 import { ExtenderError } from '../errors.js';
 import type { Service } from '../service.js';
-import { UsageHistory, type QueueSample } from './history.js';
+import { UsageHistory, type QueueSample, type UsageSample } from './history.js';
+import { promQueueHistory } from './prometheus.js';
 
 export const UI_DIR = fileURLToPath(new URL('../../ui/', import.meta.url));
 
@@ -33,6 +34,13 @@ export interface UiOptions {
   readonly sampleEveryMs?: number;
   /** Where the static files are (default scheduler-extender/ui/). */
   readonly dir?: string;
+  /**
+   * Prometheus that scrapes the extender (e.g. http://prometheus:9090): history then comes
+   * from it. Default: the TESSERA_UI_PROMETHEUS_URL environment variable; unset = in memory.
+   */
+  readonly prometheusUrl?: string;
+  /** How far back the history reaches when read from Prometheus (default 1 h). */
+  readonly prometheusWindowMs?: number;
 }
 
 const histories = new WeakMap<Service, UsageHistory>();
@@ -107,12 +115,37 @@ export function registerUi(app: FastifyInstance, service: Service, opts: UiOptio
     return { username: c.user.username, groups: c.user.groups, clusterReader: c.clusterReader, tenants: t === null ? null : [...t].sort() };
   });
 
-  app.get<{ Querystring: { sinceMs?: string } }>('/api/v1/usage/history', async (req) => {
+  const promUrl = opts.prometheusUrl ?? process.env['TESSERA_UI_PROMETHEUS_URL'] ?? '';
+  const window = opts.prometheusWindowMs ?? 3_600_000;
+
+  app.get<{ Querystring: { sinceMs?: string; source?: string } }>('/api/v1/usage/history', async (req) => {
     const c = await caller(req);
     const raw = req.query.sinceMs;
     const since = raw === undefined || raw === '' ? -Infinity : Number(raw);
     if (Number.isNaN(since)) throw new ExtenderError('EXT_ERR_BAD_ARGS', `sinceMs: expected milliseconds since the epoch, got "${raw}"`);
+    const source = req.query.source ?? (promUrl !== '' ? 'prometheus' : 'memory');
+    if (source !== 'memory' && source !== 'prometheus') throw new ExtenderError('EXT_ERR_BAD_ARGS', `source: expected "memory" or "prometheus", got "${source}"`);
+    const tenants = visibleTenants(c, service.state.tenants.values());
+    let problem: string | null = null;
+    if (source === 'prometheus') {
+      if (promUrl === '') {
+        problem = 'no Prometheus is configured (TESSERA_UI_PROMETHEUS_URL); showing the in-memory history';
+      } else {
+        try {
+          const endMs = service.clock();
+          const startMs = Math.max(since, endMs - window);
+          const stepS = Math.max(15, Math.ceil((endMs - startMs) / 1000 / 240));
+          const samples: UsageSample[] = (await promQueueHistory(promUrl, { startMs, endMs, stepS })).map((s) =>
+            tenants === null ? s : { atMs: s.atMs, queues: s.queues.filter((q) => tenants.has(q.tenant)) },
+          );
+          return { source: 'prometheus', intervalMs: stepS * 1000, problem: null, samples };
+        } catch (err) {
+          problem = `Prometheus history unavailable (${err instanceof Error ? err.message : String(err)}); showing the in-memory history`;
+          service.log.warn({ err }, 'prometheus usage history failed');
+        }
+      }
+    }
     if (history.size === 0) history.sample();
-    return { intervalMs: every, samples: history.samples(visibleTenants(c, service.state.tenants.values()), since) };
+    return { source: 'memory', intervalMs: every, problem, samples: history.samples(tenants, since) };
   });
 }
