@@ -18,12 +18,23 @@ interface Entry {
 interface NodeMemo {
   state: NodeView;
   version: number;
-  entries: Map<string, Entry>;
+  entries: Map<number, Entry>;
+}
+
+/** Candidate names resolved to ledger positions (−1: unknown), for one candidates array. */
+interface ResolvedCandidates {
+  ledger: object;
+  nodeCount: number;
+  names: readonly string[];
+  indexes: Int32Array;
 }
 
 export interface ScheduleCache {
   owner: readonly unknown[] | null;
   readonly perNode: (NodeMemo | undefined)[];
+  /** Pod shape key → small integer id (entries are keyed by id). */
+  readonly shapeIds: Map<string, number>;
+  resolved: ResolvedCandidates | null;
   /** Shapes kept per node before its memo is cleared. */
   readonly maxShapesPerNode: number;
   hits: number;
@@ -31,7 +42,7 @@ export interface ScheduleCache {
 }
 
 export function createScheduleCache(maxShapesPerNode = 64): ScheduleCache {
-  return { owner: null, perNode: [], maxShapesPerNode, hits: 0, misses: 0 };
+  return { owner: null, perNode: [], shapeIds: new Map(), resolved: null, maxShapesPerNode, hits: 0, misses: 0 };
 }
 
 /** Everything about a pod that fit and score may read (not its identity). */
@@ -60,9 +71,35 @@ export function bindScheduleCache(cache: ScheduleCache, scorer: NodeScorer, opti
   if (same) return;
   cache.owner = owner;
   cache.perNode.length = 0;
+  cache.shapeIds.clear();
 }
 
-export function lookupEntry(cache: ScheduleCache, index: number, view: NodeView, shape: string): Entry | undefined {
+/** Interned id of a pod shape key. */
+export function shapeId(cache: ScheduleCache, shape: string): number {
+  let id = cache.shapeIds.get(shape);
+  if (id === undefined) {
+    if (cache.shapeIds.size >= 1_000_000) {
+      // ids must stay unique while entries hold them: drop everything
+      cache.shapeIds.clear();
+      cache.perNode.length = 0;
+    }
+    id = cache.shapeIds.size;
+    cache.shapeIds.set(shape, id);
+  }
+  return id;
+}
+
+/** Ledger positions of `names` (−1 for unknown names), memoised for the same array and ledger. */
+export function resolveCandidates(cache: ScheduleCache | undefined, ledger: { indexOf(name: string): number; readonly nodeCount: number }, names: readonly string[]): Int32Array {
+  const r = cache?.resolved;
+  if (r !== undefined && r !== null && r.names === names && r.ledger === ledger && r.nodeCount === ledger.nodeCount) return r.indexes;
+  const indexes = new Int32Array(names.length);
+  for (let k = 0; k < names.length; k++) indexes[k] = ledger.indexOf(names[k] as string);
+  if (cache !== undefined) cache.resolved = { ledger, nodeCount: ledger.nodeCount, names, indexes };
+  return indexes;
+}
+
+export function lookupEntry(cache: ScheduleCache, index: number, view: NodeView, shape: number): Entry | undefined {
   const memo = cache.perNode[index];
   if (memo === undefined || memo.state !== view || memo.version !== view.version) return undefined;
   const e = memo.entries.get(shape);
@@ -70,7 +107,7 @@ export function lookupEntry(cache: ScheduleCache, index: number, view: NodeView,
   return e;
 }
 
-export function storeEntry(cache: ScheduleCache, index: number, view: NodeView, shape: string, entry: Entry): void {
+export function storeEntry(cache: ScheduleCache, index: number, view: NodeView, shape: number, entry: Entry): void {
   cache.misses++;
   let memo = cache.perNode[index];
   if (memo === undefined || memo.state !== view || memo.version !== view.version) {

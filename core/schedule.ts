@@ -10,7 +10,7 @@ import type { Ledger, Placement } from './ledger.js';
 import { compilePod, fitNode, type CompiledPod, type FitResult, type NodeFit, type PlacementOptions, type Unfit } from './fit.js';
 import { createPolicyScorer, DEFAULT_POLICY, type NodeScorer } from './policy.js';
 import type { ScoreContext } from './score-context.js';
-import { bindScheduleCache, lookupEntry, podShapeKey, storeEntry, type ScheduleCache } from './schedule-cache.js';
+import { bindScheduleCache, lookupEntry, podShapeKey, resolveCandidates, shapeId, storeEntry, type ScheduleCache } from './schedule-cache.js';
 
 export interface FilterResult {
   readonly feasible: readonly NodeFit[];
@@ -145,7 +145,7 @@ export function scheduleOne(
   let unfit: Unfit[] | null = null;
   const cache = scorer.cacheable === true ? options.cache : undefined;
   if (cache !== undefined) bindScheduleCache(cache, scorer, opts);
-  const shape = cache === undefined ? '' : podShapeKey(pod);
+  const shape = cache === undefined ? -1 : shapeId(cache, podShapeKey(pod));
   const visit = (index: number): void => {
     const view = ledger.view(index);
     let r: FitResult;
@@ -172,10 +172,12 @@ export function scheduleOne(
   if (options.candidates === undefined) {
     for (let i = 0; i < ledger.nodeCount; i++) visit(i);
   } else {
-    for (const name of options.candidates) {
-      const i = ledger.indexOf(name);
+    const names = options.candidates;
+    const indexes = resolveCandidates(options.cache, ledger, names);
+    for (let k = 0; k < indexes.length; k++) {
+      const i = indexes[k] as number;
       if (i < 0) {
-        if (feasibleCount === 0) (unfit ??= []).push(unknownNode(name));
+        if (feasibleCount === 0) (unfit ??= []).push(unknownNode(names[k] as string));
       } else visit(i);
     }
   }
