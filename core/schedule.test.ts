@@ -159,4 +159,16 @@ describe('scheduleOne', () => {
     expect(rebuilt.view(0).cpuUsedMilli).toBe(500);
     expect(rebuilt.view(0).computeByPriority.get(3)).toBe(2000);
   });
+
+  it('a cached candidate list sees nodes added later', () => {
+    const l = Ledger.fromNodes([small]);
+    const cache = createScheduleCache();
+    const candidates = ['small', 'late'];
+    const r1 = scheduleOne(l, wholePod(4), 0, { candidates, cache });
+    expect(r1.ok).toBe(false);
+    if (!r1.ok) expect(r1.unfit.map((u) => u.resource)).toEqual(['device-count', 'node']);
+    l.upsertNode(buildNvidiaNode({ name: 'late', gpus: 4 }));
+    const r2 = scheduleOne(l, wholePod(4), 0, { candidates, cache });
+    expect(r2.ok && r2.node).toBe('late');
+  });
 });
