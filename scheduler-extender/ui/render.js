@@ -92,9 +92,16 @@ export function renderHistory(history, nowMs) {
       byQueue.set(q.queue, list);
     }
   }
-  if (byQueue.size === 0) return [h('p', { class: 'muted' }, 'No usage samples yet.')];
+  const step = `${Math.round(history.intervalMs / 1000)} s`;
+  const source = h(
+    'p',
+    { class: 'muted small', id: 'history-source' },
+    history.source === 'prometheus' ? `From Prometheus (tessera_extender_queue_gpus), one point every ${step}.` : `From the extender's own memory: a sample every ${step}, kept for about an hour, lost on restart.`,
+  );
+  const problem = history.problem ? h('p', { class: 'error small' }, history.problem) : null;
+  if (byQueue.size === 0) return [source, problem, h('p', { class: 'muted' }, 'No usage samples yet.')];
   const names = [...byQueue.keys()].sort();
-  return [chartLegend(), h('div', { class: 'chart-grid' }, names.map((n) => queueChart(`${byQueue.get(n).tenant} / ${n}`, byQueue.get(n).points, nowMs)))];
+  return [source, problem, chartLegend(), h('div', { class: 'chart-grid' }, names.map((n) => queueChart(`${byQueue.get(n).tenant} / ${n}`, byQueue.get(n).points, nowMs)))];
 }
 
 export function legend() {
