@@ -75,6 +75,15 @@ describe('tessera simulate (end to end through the CLI)', () => {
     expect(readdirSync(dir).sort()).toEqual(['nodes.csv', 'pods.csv']);
   });
 
+  it('simulates a generated cluster: the node list repeated', () => {
+    const r = tessera(['simulate', '--nodes', 'nodes.csv', '--pods', 'pods.csv', '--policy', 'fgd', '--replicate', '3', '--json']);
+    expect(r.code).toBe(0);
+    const row = JSON.parse(r.stdout.trim()) as Record<string, unknown>;
+    // 3 × (8 + 4 + 2 + 2) GPUs over 3 × 4 nodes.
+    expect(row['gpus']).toBe(48);
+    expect(row['nodes']).toBe(12);
+  });
+
   it('rejects an unknown policy by name', () => {
     const r = tessera(['simulate', '--nodes', 'nodes.csv', '--pods', 'pods.csv', '--policy', 'tessera,magic']);
     expect(r.code).toBe(1);

@@ -29,8 +29,19 @@ function readText(file: string): string {
   return readFileSync(file, 'utf8');
 }
 
-export function loadInputs(nodesFile = DEFAULT_NODES_FILE, podsFile = DEFAULT_PODS_FILE): Inputs {
-  const nodes = parseNodeCsv(readText(nodesFile), nodesFile);
+/**
+ * A generated cluster: the node list repeated `times` times (names suffixed `-r<k>`), as
+ * scenario D's openb ×4 / ×8 clusters. The workload is tuned to the bigger capacity.
+ */
+export function replicateNodes(nodes: readonly OpenbNode[], times: number): OpenbNode[] {
+  if (times <= 1) return [...nodes];
+  const out: OpenbNode[] = [];
+  for (let k = 0; k < times; k++) for (const n of nodes) out.push({ ...n, name: k === 0 ? n.name : `${n.name}-r${k}` });
+  return out;
+}
+
+export function loadInputs(nodesFile = DEFAULT_NODES_FILE, podsFile = DEFAULT_PODS_FILE, replicate = 1): Inputs {
+  const nodes = replicateNodes(parseNodeCsv(readText(nodesFile), nodesFile), replicate);
   const pods = parsePodCsv(readText(podsFile), podsFile, nodeModelSet(nodes));
   return { nodesFile, podsFile, nodes, pods, workload: workloadOfPodFile(podsFile) };
 }

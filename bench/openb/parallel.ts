@@ -14,6 +14,8 @@ export interface WorkerJob {
   readonly seed: number;
   readonly tune: number;
   readonly topology: TopologyMode;
+  /** Node list repeated this many times (generated cluster); default 1. */
+  readonly replicate?: number;
 }
 
 type WorkerMessage = { kind: 'progress'; done: number; total: number } | { kind: 'result'; result: SimulationResult };

@@ -7,7 +7,7 @@ import type { WorkerJob } from './parallel.js';
 const port = parentPort;
 if (port === null) throw new Error('sim-worker must run in a worker thread');
 port.on('message', (job: WorkerJob) => {
-  const inputs = loadInputs(job.nodesFile, job.podsFile);
+  const inputs = loadInputs(job.nodesFile, job.podsFile, job.replicate ?? 1);
   const result = runSimulation({
     nodes: inputs.nodes,
     pods: inputs.pods,

@@ -35,6 +35,7 @@ interface SimulateFlags {
   topology: string;
   progress?: boolean;
   threads?: string;
+  replicate: string;
 }
 
 export interface SimulateRun {
@@ -50,15 +51,17 @@ export interface SimulateRun {
   readonly progress: boolean;
   /** Worker threads (default: one per core, at most one per run). */
   readonly threads?: number;
+  /** Generated cluster: the node list repeated this many times. */
+  readonly replicate?: number;
   readonly out: (text: string) => void;
 }
 
 /** Run the experiment and print; returns the summaries (for `start`'s table). */
 export async function executeSimulation(run: SimulateRun): Promise<{ runs: ReportRunSummary[]; published: PublishedCurves[]; workload: string | null }> {
   // Parse and validate in this thread first: bad input stops here, before any worker starts.
-  const inputs = loadInputs(run.nodesFile, run.podsFile);
+  const inputs = loadInputs(run.nodesFile, run.podsFile, run.replicate ?? 1);
   const jobs: WorkerJob[] = run.policies.flatMap((policy) =>
-    run.seeds.map((seed) => ({ nodesFile: run.nodesFile, podsFile: run.podsFile, policy, seed, tune: run.tune, topology: run.topology })),
+    run.seeds.map((seed) => ({ nodesFile: run.nodesFile, podsFile: run.podsFile, policy, seed, tune: run.tune, topology: run.topology, replicate: run.replicate ?? 1 })),
   );
   const threads = run.threads ?? defaultThreads(jobs.length);
   const useBar = run.progress && !run.json && process.stderr.isTTY === true;
@@ -120,6 +123,12 @@ function parseThreads(text: string): number {
   return n;
 }
 
+function parseReplicate(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64) throw new SimArgsError(`--replicate: expected an integer 1–64, got '${text}'`);
+  return n;
+}
+
 function parseTopology(text: string): TopologyMode {
   if (text === 'none' || text === 'overlay') return text;
   throw new SimArgsError(`--topology: expected none or overlay, got '${text}'`);
@@ -138,7 +147,8 @@ export function registerSimulate(program: Command): void {
     .option('--json', 'print one JSON object per run (JSON Lines), nothing else')
     .option('--report <file>', 'write a self-contained HTML report')
     .option('--no-progress', 'no progress bar')
-    .option('--threads <n>', 'worker threads (default: one per core)')
+    .option('--threads <n>', 'worker threads (default: cores + 1, at most one per run)')
+    .option('--replicate <k>', 'generated cluster: the node list repeated k times (e.g. 4 for openb ×4)', '1')
     .action(async (flags: SimulateFlags) => {
       await executeSimulation({
         nodesFile: flags.nodes,
@@ -151,6 +161,7 @@ export function registerSimulate(program: Command): void {
         reportFile: flags.report,
         progress: flags.progress !== false,
         ...(flags.threads === undefined ? {} : { threads: parseThreads(flags.threads) }),
+        replicate: parseReplicate(flags.replicate),
         out: (text) => process.stdout.write(text + '\n'),
       });
     });
