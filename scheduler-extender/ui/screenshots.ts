@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     await desk.evaluate("document.getElementById('pending').scrollIntoView()");
     await desk.locator('#pending-table button', { hasText: 'Explain' }).first().click();
     await desk.locator('.why').first().waitFor();
+    await desk.evaluate("document.getElementById('pending').scrollIntoView()");
     await desk.screenshot({ path: `${OUT}pending-1280.png` });
 
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
