@@ -2,9 +2,9 @@
 export interface ShareLike { exclusive: boolean; memoryMiB: number; computeMilli: number }
 export interface DeviceLike { model: string; health: string; memoryMiB: number; usedMemoryMiB: number; usedComputeMilli: number; exclusive: boolean; shares: ShareLike[] }
 export interface NodeLike { pool: string | null; devices: DeviceLike[] }
-export interface QueueLike { pool: string; guarantee: { gpu: number | null }; used: { gpu: number | null }; borrowed: { gpu: number | null }; lent: { gpu: number | null } }
-export interface ModelTotals { model: string; devices: number; unhealthy: number; memoryMiB: number; allocated: number; usedMemoryMiB: number }
-export interface PoolTotals { pool: string; nodes: number; borrowed: number; lent: number; guarantee: number; used: number; models: ModelTotals[]; total: Omit<ModelTotals, 'model'> }
+export interface QueueLike { pool: string; model?: string | null; guarantee: { gpu: number | null }; used: { gpu: number | null }; borrowed: { gpu: number | null; memoryMiB?: number | null }; lent: { gpu: number | null; memoryMiB?: number | null } }
+export interface ModelTotals { model: string; devices: number; unhealthy: number; memoryMiB: number; allocated: number; usedMemoryMiB: number; borrowed: number | null; lent: number | null }
+export interface PoolTotals { pool: string; nodes: number; borrowed: number; lent: number; borrowedMiB: number; lentMiB: number; guarantee: number; used: number; models: ModelTotals[]; total: Omit<ModelTotals, 'model' | 'borrowed' | 'lent'> }
 export function fmtGpu(n: number | null | undefined): string;
 export function fmtMiB(mib: number | null | undefined): string;
 export function fmtPercent(fraction: number): string;

@@ -53,14 +53,15 @@ export function occupancy(device) {
 /**
  * Pool totals from the node view and the queue usage: per pool, per device model, the
  * capacity (devices, memory), what is allocated (GPU equivalents, memory), unhealthy devices;
- * per pool, borrowed and lent summed over its queues.
+ * per pool, borrowed and lent (GPU equivalents and MiB) summed over its queues, and per model
+ * for queues whose guarantee names that model (null when none does).
  */
 export function poolSummary(nodes, queues) {
   const pools = new Map();
   const get = (name) => {
     let p = pools.get(name);
     if (p === undefined) {
-      p = { pool: name, nodes: 0, models: new Map(), borrowed: 0, lent: 0, guarantee: 0, used: 0 };
+      p = { pool: name, nodes: 0, models: new Map(), borrowed: 0, lent: 0, borrowedMiB: 0, lentMiB: 0, guarantee: 0, used: 0 };
       pools.set(name, p);
     }
     return p;
@@ -71,7 +72,7 @@ export function poolSummary(nodes, queues) {
     for (const d of n.devices) {
       let m = p.models.get(d.model);
       if (m === undefined) {
-        m = { model: d.model, devices: 0, unhealthy: 0, memoryMiB: 0, allocated: 0, usedMemoryMiB: 0 };
+        m = { model: d.model, devices: 0, unhealthy: 0, memoryMiB: 0, allocated: 0, usedMemoryMiB: 0, borrowed: null, lent: null };
         p.models.set(d.model, m);
       }
       m.devices += 1;
@@ -85,6 +86,14 @@ export function poolSummary(nodes, queues) {
     const p = get(q.pool);
     p.borrowed += q.borrowed.gpu ?? 0;
     p.lent += q.lent.gpu ?? 0;
+    p.borrowedMiB += q.borrowed.memoryMiB ?? 0;
+    p.lentMiB += q.lent.memoryMiB ?? 0;
+    // Queues whose guarantee names a device model are also counted under that model.
+    const m = q.model ? p.models.get(q.model) : undefined;
+    if (m !== undefined) {
+      m.borrowed = (m.borrowed ?? 0) + (q.borrowed.gpu ?? 0);
+      m.lent = (m.lent ?? 0) + (q.lent.gpu ?? 0);
+    }
     p.guarantee += q.guarantee.gpu ?? 0;
     p.used += q.used.gpu ?? 0;
   }

@@ -22,13 +22,13 @@ export function renderPools(nodes, usage, poolObjects) {
         { class: 'figures' },
         h('div', {}, h('dt', {}, 'Capacity'), h('dd', { dataset: { field: 'capacity' } }, `${p.total.devices}`), h('dd', { class: 'unit' }, 'devices')),
         h('div', {}, h('dt', {}, 'Allocated'), h('dd', { dataset: { field: 'allocated' } }, fmtGpu(p.total.allocated)), h('dd', { class: 'unit' }, 'GPU eq.')),
-        h('div', {}, h('dt', {}, 'Borrowed'), h('dd', { dataset: { field: 'borrowed' } }, fmtGpu(p.borrowed)), h('dd', { class: 'unit' }, 'GPU eq.')),
-        h('div', {}, h('dt', {}, 'Lent'), h('dd', { dataset: { field: 'lent' } }, fmtGpu(p.lent)), h('dd', { class: 'unit' }, 'GPU eq.')),
+        h('div', {}, h('dt', {}, 'Borrowed'), h('dd', { dataset: { field: 'borrowed' } }, fmtGpu(p.borrowed)), h('dd', { class: 'unit' }, p.borrowedMiB > 0 ? `GPU eq. · ${fmtMiB(p.borrowedMiB)}` : 'GPU eq.')),
+        h('div', {}, h('dt', {}, 'Lent'), h('dd', { dataset: { field: 'lent' } }, fmtGpu(p.lent)), h('dd', { class: 'unit' }, p.lentMiB > 0 ? `GPU eq. · ${fmtMiB(p.lentMiB)}` : 'GPU eq.')),
       ),
       h('div', { class: 'meter', role: 'img', 'aria-label': `${fmtPercent(frac)} of ${p.pool} allocated` }, h('span', { style: { width: `${(frac * 100).toFixed(1)}%` } })),
       table(
         `${p.pool} by device model`,
-        ['Model', { label: 'Devices', num: true }, { label: 'Allocated', num: true }, { label: 'Memory used', num: true }],
+        ['Model', { label: 'Devices', num: true }, { label: 'Allocated', num: true }, { label: 'Borrowed / lent', num: true }, { label: 'Memory used', num: true }],
         p.models.map((m) =>
           h(
             'tr',
@@ -36,6 +36,7 @@ export function renderPools(nodes, usage, poolObjects) {
             h('td', {}, m.model, m.unhealthy > 0 ? h('span', { class: 'health-bad' }, ` ✕ ${m.unhealthy} unhealthy`) : null),
             num('devices', String(m.devices)),
             num('allocated', fmtGpu(m.allocated)),
+            h('td', { class: 'num', title: m.borrowed === null ? 'no queue of this pool names this model; see the pool totals' : undefined }, m.borrowed === null ? '—' : `${fmtGpu(m.borrowed)} / ${fmtGpu(m.lent)}`),
             num('memory', `${(m.usedMemoryMiB / 1024).toFixed(1)} / ${fmtMiB(m.memoryMiB)}`),
           ),
         ),

@@ -51,12 +51,15 @@ describe('GPU equivalents, as the quota counts them', () => {
     ];
     const queues = [
       { pool: 'training', guarantee: { gpu: 2 }, used: { gpu: 1 }, borrowed: { gpu: 0.5 }, lent: { gpu: 0 } },
-      { pool: 'training', guarantee: { gpu: 1 }, used: { gpu: 0 }, borrowed: { gpu: 0 }, lent: { gpu: 0.25 } },
+      { pool: 'training', guarantee: { gpu: 1 }, used: { gpu: 0 }, borrowed: { gpu: 0 }, lent: { gpu: 0.25, memoryMiB: 2048 } },
+      { pool: 'training', model: 'H100', guarantee: { gpu: 1 }, used: { gpu: 0 }, borrowed: { gpu: 0.5 }, lent: { gpu: 0 } },
     ];
     const [test, training] = poolSummary(nodes, queues);
     expect(test).toMatchObject({ pool: 'test', nodes: 1, borrowed: 0, total: { devices: 1, memoryMiB: 32768, allocated: 0 } });
-    expect(training).toMatchObject({ pool: 'training', nodes: 1, borrowed: 0.5, lent: 0.25, guarantee: 3, total: { devices: 3, unhealthy: 1, allocated: 1, usedMemoryMiB: 80000 } });
-    expect(training!.models.map((m) => [m.model, m.devices, m.allocated])).toEqual([['A100', 2, 1], ['H100', 1, 0]]);
+    // borrowed 0.5 + 0 + 0.5; lent 0.25 (2048 MiB); guarantee 2 + 1 + 1
+    expect(training).toMatchObject({ pool: 'training', nodes: 1, borrowed: 1, lent: 0.25, lentMiB: 2048, guarantee: 4, total: { devices: 3, unhealthy: 1, allocated: 1, usedMemoryMiB: 80000 } });
+    // Only the queue naming H100 is attributed to a model.
+    expect(training!.models.map((m) => [m.model, m.devices, m.allocated, m.borrowed])).toEqual([['A100', 2, 1, null], ['H100', 1, 0, 0.5]]);
   });
 });
 
