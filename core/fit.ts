@@ -14,8 +14,11 @@ import {
   pickRingSet,
   popcount,
 } from './device-select.js';
-import { cachedNodeFragmentation, type FragCache } from './frag-cache.js';
+import type { FragCache } from './frag-cache.js';
+import { pickLeastFragmentation } from './share-pick.js';
 import { RequestError } from './errors.js';
+
+export { pickLeastFragmentation } from './share-pick.js';
 
 export type UnfitResource =
   | 'node'
@@ -334,74 +337,6 @@ export function defaultWholeSet(s: NodeView, free: number, count: number): numbe
     }
   }
 }
-
-const freeScratch = new Float64Array(32);
-const seenUsed = new Float64Array(32);
-const seenModel = new Int32Array(32);
-const seenCap = new Float64Array(32);
-const seenFrag = new Float64Array(32);
-
-/**
- * Default share picker: the device that leaves the node least fragmented (FGD, when a
- * fragmentation cache with a mix is given); ties, or no mix: best fit — least free compute
- * left, then least free memory left, then the lowest position.
- */
-export const pickLeastFragmentation: SharePicker = (view, candidates, need, ctx) => {
-  const n = view.deviceCount;
-  const node = view.node;
-  const useFrag = ctx.fragCache !== undefined && ctx.fragCache.mix.length > 0;
-  let best = candidates[0] as number;
-  let bestFrag = Infinity;
-  let bestCompute = Infinity;
-  let bestMem = Infinity;
-  let seen = 0;
-  for (const p of candidates) {
-    const dev = node.devices[p];
-    if (dev === undefined) continue;
-    let frag = 0;
-    // devices of one model with the same used compute leave the same node state: reuse
-    const usedHere = (view.devComputeUsed[p] as number) + (ctx.pendingCompute[p] as number);
-    let dup = -1;
-    for (let k = 0; k < seen; k++) {
-      if (seenUsed[k] === usedHere && seenModel[k] === view.devModel[p] && seenCap[k] === dev.computeMilli) {
-        dup = k;
-        break;
-      }
-    }
-    if (dup >= 0) {
-      frag = seenFrag[dup] as number;
-    } else if (useFrag) {
-      let k = 0;
-      for (let i = 0; i < n; i++) {
-        if (view.devHealthy[i] !== 1) continue;
-        const d = node.devices[i];
-        const cap = d === undefined ? 0 : d.computeMilli;
-        const used = view.devExclusive[i] === 1 ? cap : (view.devComputeUsed[i] as number);
-        freeScratch[k++] = cap - used - (ctx.pendingCompute[i] as number) - (i === p ? need.computeMilli : 0);
-      }
-      frag = cachedNodeFragmentation(ctx.fragCache as FragCache, dev.model, ctx.cpuFreeAfterMilli, freeScratch, k);
-    }
-    if (dup < 0 && seen < 32) {
-      seenUsed[seen] = usedHere;
-      seenModel[seen] = view.devModel[p] as number;
-      seenCap[seen] = dev.computeMilli;
-      seenFrag[seen] = frag;
-      seen++;
-    }
-    const computeLeft = dev.computeMilli - (view.devComputeUsed[p] as number) - (ctx.pendingCompute[p] as number) - need.computeMilli;
-    const memLeft = dev.memoryMiB - (view.devMemUsed[p] as number) - (need.memoryMiB[p] ?? 0);
-    if (
-      frag < bestFrag ||
-      (frag === bestFrag && (computeLeft < bestCompute || (computeLeft === bestCompute && memLeft < bestMem)))
-    ) {
-      best = p;
-      bestFrag = frag;
-      bestCompute = computeLeft;
-      bestMem = memLeft;
-    }
-  }
-  return best;
-};
 
 function unfit(
   node: string,
