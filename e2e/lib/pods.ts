@@ -5,6 +5,7 @@
  */
 import type { CoreV1Api, V1Node, V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
+import { POD_CORE_LIMIT, POD_MEMORY_LIMIT, POD_VISIBLE_DEVICES } from '../../core/annotations.js';
 import type { Decision } from '../../core/decision.js';
 import { decisionOf, ensureNamespace, isBound, unschedulableMessage } from './kube.js';
 import { waitFor } from './procs.js';
@@ -25,6 +26,42 @@ export interface PodSpecOptions {
   readonly labels?: Record<string, string>;
   readonly priority?: number;
   readonly priorityClassName?: string;
+  /**
+   * Add the downward-API env the Tessera webhook injects (docs/handoff.md §2), for pods
+   * created without the webhook in the path.
+   */
+  readonly downwardEnv?: boolean;
+}
+
+/** The env docs/handoff.md §2 says the webhook injects into container 0 of a GPU pod. */
+export function handoffEnv(shares: boolean): { name: string; valueFrom: { fieldRef: { fieldPath: string } } }[] {
+  const ref = (key: string): { fieldRef: { fieldPath: string } } => ({ fieldRef: { fieldPath: `metadata.annotations['${key}.0']` } });
+  return [
+    { name: 'NVIDIA_VISIBLE_DEVICES', valueFrom: ref(POD_VISIBLE_DEVICES) },
+    ...(shares
+      ? [
+          { name: 'CUDA_DEVICE_MEMORY_LIMIT_0', valueFrom: ref(POD_MEMORY_LIMIT) },
+          { name: 'CUDA_DEVICE_SM_LIMIT', valueFrom: ref(POD_CORE_LIMIT) },
+        ]
+      : []),
+  ];
+}
+
+/**
+ * The env a container finally sees, composed as the kubelet does: device-plugin envs
+ * first, then the pod's own env (downward-API references resolved from the pod's
+ * annotations); the runtime keeps the last value of a name.
+ */
+export function containerEnv(pod: V1Pod, pluginEnvs: readonly { name: string; value: string }[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const e of pluginEnvs) out[e.name] = e.value;
+  for (const e of pod.spec?.containers[0]?.env ?? []) {
+    const path = e.valueFrom?.fieldRef?.fieldPath;
+    const m = path ? /^metadata\.annotations\['(.+)'\]$/.exec(path) : null;
+    if (e.value !== undefined) out[e.name] = e.value;
+    else if (m?.[1] !== undefined) out[e.name] = pod.metadata?.annotations?.[m[1]] ?? '';
+  }
+  return out;
 }
 
 export function accelPod(o: PodSpecOptions): V1Pod {
@@ -40,7 +77,14 @@ export function accelPod(o: PodSpecOptions): V1Pod {
       nodeSelector: { 'e2e/scenario': o.scenario },
       terminationGracePeriodSeconds: 0,
       ...(o.priorityClassName ? { priorityClassName: o.priorityClassName } : {}),
-      containers: [{ name: 'main', image: 'train:latest', resources: { limits, requests: { cpu: '1', ...limits } } }],
+      containers: [
+        {
+          name: 'main',
+          image: 'train:latest',
+          resources: { limits, requests: { cpu: '1', ...limits } },
+          ...(o.downwardEnv ? { env: handoffEnv(o.accel.gpumem !== undefined || o.accel.gpucores !== undefined) } : {}),
+        },
+      ],
     },
   };
 }

@@ -100,12 +100,12 @@ export function startAgent(opts: AgentOptions): Proc {
       `--node-name=${opts.nodeName}`,
       `--metrics-listen=127.0.0.1:${opts.metricsPort}`,
       `--device-plugin-dir=${opts.devicePluginDir}`,
-      ...(opts.podResourcesSocket ? [`--pod-resources-socket=${opts.podResourcesSocket}`] : []),
+      `--pod-resources-socket=${opts.podResourcesSocket ?? ''}`,
+      `--kubeconfig=${opts.kubeconfig}`,
       `--state-dir=${opts.stateDir}`,
       '--log-level=debug',
     ],
     opts.runDir,
-    { KUBECONFIG: opts.kubeconfig },
   );
 }
 
