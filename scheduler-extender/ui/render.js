@@ -13,6 +13,8 @@ export function renderPools(nodes, usage, poolObjects) {
   return summary.map((p) => {
     const spec = modes.get(p.pool);
     const frac = p.total.devices > 0 ? p.total.allocated / p.total.devices : 0;
+    // The per-model borrowed/lent column only when some queue of the pool names a model.
+    const byModel = p.models.some((m) => m.borrowed !== null);
     return h(
       'article',
       { class: 'card', dataset: { pool: p.pool }, 'aria-labelledby': `pool-${p.pool}` },
@@ -28,7 +30,7 @@ export function renderPools(nodes, usage, poolObjects) {
       h('div', { class: 'meter', role: 'img', 'aria-label': `${fmtPercent(frac)} of ${p.pool} allocated` }, h('span', { style: { width: `${(frac * 100).toFixed(1)}%` } })),
       table(
         `${p.pool} by device model`,
-        ['Model', { label: 'Devices', num: true }, { label: 'Allocated', num: true }, { label: 'Borrowed / lent', num: true }, { label: 'Memory used', num: true }],
+        ['Model', { label: 'Devices', num: true }, { label: 'Allocated', num: true }, byModel ? { label: 'Borrowed / lent', num: true } : null, { label: 'Memory GiB used / total', num: true }].filter((x) => x !== null),
         p.models.map((m) =>
           h(
             'tr',
@@ -36,8 +38,8 @@ export function renderPools(nodes, usage, poolObjects) {
             h('td', {}, m.model, m.unhealthy > 0 ? h('span', { class: 'health-bad' }, ` ✕ ${m.unhealthy} unhealthy`) : null),
             num('devices', String(m.devices)),
             num('allocated', fmtGpu(m.allocated)),
-            h('td', { class: 'num', title: m.borrowed === null ? 'no queue of this pool names this model; see the pool totals' : undefined }, m.borrowed === null ? '—' : `${fmtGpu(m.borrowed)} / ${fmtGpu(m.lent)}`),
-            num('memory', `${(m.usedMemoryMiB / 1024).toFixed(1)} / ${fmtMiB(m.memoryMiB)}`),
+            byModel ? h('td', { class: 'num', title: m.borrowed === null ? 'no queue of this pool names this model; see the pool totals' : undefined }, m.borrowed === null ? '—' : `${fmtGpu(m.borrowed)} / ${fmtGpu(m.lent)}`) : null,
+            num('memory', `${Math.round(m.usedMemoryMiB / 1024)} / ${Math.round(m.memoryMiB / 1024)}`),
           ),
         ),
         { class: 'compact' },
