@@ -128,6 +128,16 @@ describe.skipIf(!present)(`resource board in Chromium${present ? '' : ` (skipped
     expect(shown).toEqual(dev.shares.map((s: any) => `${s.pod.namespace}/${s.pod.name}`).sort());
     expect(await page.locator('button.cell[data-device="GPU-dgx-h100-01-6"]').getAttribute('aria-pressed')).toBe('true');
     expect(await page.locator('#device-detail dd[data-field="memory"]').innerText()).toBe(`${(dev.usedMemoryMiB / 1024).toFixed(1)} GiB of ${(dev.memoryMiB / 1024).toFixed(1)} GiB`);
+    // Arrow keys move between cells: Left to GPU 5; Up to the same position on the node above
+    // (dgx-a100-02: nodes are listed by pool, then name); Home to that node's first device.
+    await page.keyboard.press('ArrowLeft');
+    expect(await page.evaluate('document.activeElement.dataset.device')).toBe('GPU-dgx-h100-01-5');
+    await page.keyboard.press('ArrowUp');
+    expect(await page.evaluate('document.activeElement.dataset.device')).toBe('GPU-dgx-a100-02-5');
+    await page.keyboard.press('Home');
+    expect(await page.evaluate('document.activeElement.dataset.device')).toBe('GPU-dgx-a100-02-0');
+    await page.keyboard.press('ArrowRight');
+    expect(await page.evaluate('document.activeElement.dataset.device')).toBe('GPU-dgx-a100-02-1');
     // Focus stays on the selected cell across a live refresh, and Space toggles it off.
     await page.getByRole('button', { name: 'Refresh' }).click();
     await page.locator('button.cell[data-device="GPU-dgx-h100-01-6"]').focus();

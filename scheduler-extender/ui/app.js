@@ -188,6 +188,27 @@ $('login-form').addEventListener('submit', (e) => {
     }
   });
 });
+// Arrow keys move between heat-map cells (Left/Right: previous/next device; Up/Down: the
+// same position in the previous/next node; Home/End: first/last device of the node).
+$('heatmap').addEventListener('keydown', (e) => {
+  const cell = e.target instanceof HTMLElement ? e.target.closest('button.cell') : null;
+  if (cell === null) return;
+  const all = [...$('heatmap').querySelectorAll('button.cell')];
+  const nodeCells = (node) => all.filter((c) => c.dataset.node === node);
+  const mine = nodeCells(cell.dataset.node);
+  const nodes = [...new Set(all.map((c) => c.dataset.node))];
+  let target;
+  if (e.key === 'ArrowRight') target = all[all.indexOf(cell) + 1];
+  else if (e.key === 'ArrowLeft') target = all[all.indexOf(cell) - 1];
+  else if (e.key === 'Home') target = mine[0];
+  else if (e.key === 'End') target = mine[mine.length - 1];
+  else if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
+    const other = nodeCells(nodes[nodes.indexOf(cell.dataset.node) + (e.key === 'ArrowDown' ? 1 : -1)]);
+    target = other[Math.min(mine.indexOf(cell), other.length - 1)];
+  } else return;
+  e.preventDefault();
+  target?.focus();
+});
 $('refresh').addEventListener('click', () => void refresh());
 $('signout').addEventListener('click', () => signedOut(null));
 
