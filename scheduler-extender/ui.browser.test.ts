@@ -4,7 +4,7 @@
  * (src/ui/sim.ts). The page's numbers are compared with what the admin API answers.
  * Skipped only when /usr/bin/chromium is missing (CI installs it: .ci/run).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, Page } from 'playwright-core';
 import { CHROMIUM, haveChromium, launchChromium } from './src/ui/chromium.js';
 import { SIM_TOKENS, startBoardSim, type BoardSim } from './src/ui/sim.js';
@@ -17,6 +17,18 @@ const gpu = (n: number | null): string => (n === null ? '∞' : String(Number(n.
 
 let sim: BoardSim;
 let browser: Browser;
+/** Script errors and console errors (CSP violations land here too) of every page. */
+let pageErrors: string[] = [];
+
+async function newPage(opts: Parameters<Browser['newPage']>[0] = {}): Promise<Page> {
+  const page = await browser.newPage(opts);
+  page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`));
+  page.on('console', (m) => {
+    // A 401 answer to the bad-token sign-in is expected and logged by Chromium as a failed load.
+    if (m.type() === 'error' && !/status of 401/.test(m.text())) pageErrors.push(`console: ${m.text()}`);
+  });
+  return page;
+}
 
 async function api(path: string, token: string): Promise<any> {
   const res = await fetch(`${sim.base}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -25,7 +37,7 @@ async function api(path: string, token: string): Promise<any> {
 }
 
 async function signIn(token: string, width = 1280, query = ''): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width, height: 900 } });
+  const page = await newPage({ viewport: { width, height: 900 } });
   await page.goto(`${sim.base}/ui/${query}`);
   await page.getByLabel('Bearer token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).press('Enter');
@@ -37,6 +49,11 @@ describe.skipIf(!present)(`resource board in Chromium${present ? '' : ` (skipped
   beforeAll(async () => {
     sim = await startBoardSim();
     browser = await launchChromium();
+  });
+  afterEach(() => {
+    const seen = pageErrors;
+    pageErrors = [];
+    expect(seen, 'errors in the page').toEqual([]);
   });
   afterAll(async () => {
     await browser?.close();
@@ -166,7 +183,7 @@ describe.skipIf(!present)(`resource board in Chromium${present ? '' : ` (skipped
   });
 
   it('refuses a bad token with the API message and keeps the token out of the page', async () => {
-    const page = await browser.newPage();
+    const page = await newPage();
     await page.goto(`${sim.base}/ui/`);
     await page.getByLabel('Bearer token').fill('not-a-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
