@@ -20,6 +20,7 @@ import {
   lookupEntry,
   maxPolicyScore,
   podShapeKey,
+  shapeId,
   storeEntry,
   typicalTaskClasses,
   type Decision,
@@ -54,9 +55,9 @@ export class CorePlacement implements PlacementPort {
   evaluate(input: EvaluateInput): NodeVerdict[] {
     const { ledger, pod } = input;
     const cp = compilePod(ledger, pod);
-    const shape = podShapeKey(pod);
+    const shapeKey = podShapeKey(pod);
     const out: NodeVerdict[] = [];
-    const optsByOc = new Map<number, { opts: PlacementOptions; ctx: ScoreContext; cache: ScheduleCache | undefined }>();
+    const optsByOc = new Map<number, { opts: PlacementOptions; ctx: ScoreContext; cache: ScheduleCache | undefined; shape: number }>();
     for (const name of input.nodes) {
       const index = ledger.indexOf(name);
       if (index < 0) {
@@ -73,20 +74,20 @@ export class CorePlacement implements PlacementPort {
           this.caches.set(oc, cache);
           bindScheduleCache(cache, scorer, opts);
         }
-        g = { opts, ctx: { ledger, options: opts, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) }, cache };
+        g = { opts, ctx: { ledger, options: opts, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) }, cache, shape: cache === undefined ? -1 : shapeId(cache, shapeKey) };
         optsByOc.set(oc, g);
       }
       const view = ledger.view(index);
       let r: FitResult;
       let s = 0;
-      const hit = g.cache === undefined ? undefined : lookupEntry(g.cache, index, view, shape);
+      const hit = g.cache === undefined ? undefined : lookupEntry(g.cache, index, view, g.shape);
       if (hit !== undefined) {
         r = hit.fit;
         s = hit.score;
       } else {
         r = fitNode(ledger, index, cp, g.opts);
         if (r.ok) s = scorer.score(view, pod, r.fit, g.ctx);
-        if (g.cache !== undefined) storeEntry(g.cache, index, view, shape, { fit: r, score: s });
+        if (g.cache !== undefined) storeEntry(g.cache, index, view, g.shape, { fit: r, score: s });
       }
       if (!r.ok) {
         out.push(unfitVerdict(r.unfit));
@@ -123,16 +124,28 @@ function fitsVerdict(ledger: Ledger, pod: PodRequest, fit: NodeFit, raw: number,
   return new FitVerdict(node, raw, score, ledger, pod, fit, nowMs);
 }
 
-/** Unfit values are reused by the schedule cache while a node is unchanged: so are their verdicts. */
-const unfitMemo = new WeakMap<Unfit, NodeVerdict>();
+/** A node that does not fit; the sentence is made when first read (most are read once). */
+class UnfitVerdict {
+  readonly fits = false as const;
+  private text: string | null = null;
+  constructor(private readonly u: Unfit) {}
+  get node(): string {
+    return this.u.node;
+  }
+  get reason(): string {
+    this.text ??= explainUnfit(this.u);
+    return this.text;
+  }
+  get reasonClass(): string {
+    return this.u.resource;
+  }
+  get unresolvable(): boolean {
+    return this.u.unresolvable;
+  }
+}
 
 export function unfitVerdict(u: Unfit): NodeVerdict {
-  let v = unfitMemo.get(u);
-  if (v === undefined) {
-    v = { node: u.node, fits: false, reason: explainUnfit(u), reasonClass: u.resource, unresolvable: u.unresolvable };
-    unfitMemo.set(u, v);
-  }
-  return v;
+  return new UnfitVerdict(u);
 }
 
 /** The FGD shape of a pod (first container's request), for the workload mix. */
