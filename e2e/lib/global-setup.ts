@@ -12,7 +12,7 @@ import { startControlPlane, stopControlPlane, type ControlPlane } from './contro
 import type { E2eEnv } from './kube.js';
 import { applyBase, REPO_ROOT, schedulerConfig, schedulerNameOf } from './manifests.js';
 import { makeServingCert } from './certs.js';
-import { freePort } from './procs.js';
+import { freePort, stopRecorded } from './procs.js';
 import { RawApi } from './raw-api.js';
 import { cliImplemented, startExtender, stopService, type Service } from './tessera.js';
 
@@ -41,6 +41,8 @@ export default async function setup(): Promise<() => Promise<void>> {
   const teardown = async (): Promise<void> => {
     await stopService(extender);
     if (cp) await stopControlPlane(cp);
+    // Services a scenario restarted (e.g. the extender) are recorded in <runDir>/pids too.
+    await stopRecorded(runDir);
     log(`stopped; logs kept in ${runDir}`);
   };
   try {
@@ -83,6 +85,8 @@ export default async function setup(): Promise<() => Promise<void>> {
       extenderUrl: cp.extenderUrl,
       extenderPort,
       extenderRunning: extender !== undefined,
+      extenderPid: extender?.proc.child.pid ?? 0,
+      webhookPort,
       schedulerName,
       webhookUrl: `https://127.0.0.1:${webhookPort}`,
       caBundle: tls.caBundle,

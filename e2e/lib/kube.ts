@@ -28,6 +28,9 @@ export interface E2eEnv {
   readonly extenderPort: number;
   /** Whether global setup started `tessera extender` (false while cli/ has no extender). */
   readonly extenderRunning: boolean;
+  /** Process group of the extender global setup started (0 when none). */
+  readonly extenderPid: number;
+  readonly webhookPort: number;
   readonly schedulerName: string;
   /** Base URL of the extender's HTTPS webhook listener, and the CA bundle that signs it. */
   readonly webhookUrl: string;

@@ -5,7 +5,7 @@
  * vitest itself dies. Stopping sends SIGTERM to the group, then SIGKILL.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, createWriteStream, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, createWriteStream, openSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 
@@ -31,12 +31,16 @@ export interface StartOptions {
 export function startProc(opts: StartOptions): Proc {
   const logFile = join(opts.runDir, `${opts.name}.log`);
   const log = createWriteStream(logFile, { flags: 'a' });
+  // Without a line callback the child writes straight into its log file, so it keeps
+  // running normally if the process that started it (a vitest worker) goes away.
+  const fd = opts.onStdoutLine === undefined ? openSync(logFile, 'a') : undefined;
   const child = spawn(opts.command, [...opts.args], {
     cwd: opts.cwd,
     env: opts.env ?? process.env,
     detached: true, // own process group: we stop the whole group
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: fd === undefined ? ['ignore', 'pipe', 'pipe'] : ['ignore', fd, fd],
   });
+  if (fd !== undefined) closeSync(fd);
   if (child.pid !== undefined) appendFileSync(join(opts.runDir, 'pids'), `${child.pid} ${opts.name}\n`);
   let buffered = '';
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -81,6 +85,34 @@ function killGroup(pid: number, signal: NodeJS.Signals): void {
   } catch {
     // the group is already gone
   }
+}
+
+/** Stops every recorded process group of a run that is still alive (SIGTERM, then SIGKILL). */
+export async function stopRecorded(runDir: string): Promise<void> {
+  let lines: string[] = [];
+  try {
+    lines = readFileSync(join(runDir, 'pids'), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return;
+  }
+  const pids = lines.map((l) => Number(l.split(' ')[0])).filter((p) => Number.isInteger(p) && p > 1);
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(-pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  for (const pid of pids) if (alive(pid)) killGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + 5_000;
+  while (pids.some(alive) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  for (const pid of pids) if (alive(pid)) killGroup(pid, 'SIGKILL');
+}
+
+/** Kills one process group we started, at once (a crash, for restart scenarios). */
+export function killNow(pid: number): void {
+  killGroup(pid, 'SIGKILL');
 }
 
 /** Last lines of a process log, for failure messages. */
