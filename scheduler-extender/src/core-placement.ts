@@ -58,6 +58,8 @@ export class CorePlacement implements PlacementPort {
     const shapeKey = podShapeKey(pod);
     const out: NodeVerdict[] = [];
     const optsByOc = new Map<number, { opts: PlacementOptions; ctx: ScoreContext; cache: ScheduleCache | undefined; shape: number }>();
+    let lastOc = Number.NaN;
+    let lastG: (typeof optsByOc extends Map<number, infer G> ? G : never) | undefined;
     for (const name of input.nodes) {
       const index = ledger.indexOf(name);
       if (index < 0) {
@@ -65,7 +67,7 @@ export class CorePlacement implements PlacementPort {
         continue;
       }
       const oc = input.computeOvercommit(name);
-      let g = optsByOc.get(oc);
+      let g = oc === lastOc ? lastG : optsByOc.get(oc);
       if (g === undefined) {
         const opts: PlacementOptions = { computeOvercommit: oc, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) };
         let cache: ScheduleCache | undefined;
@@ -77,6 +79,8 @@ export class CorePlacement implements PlacementPort {
         g = { opts, ctx: { ledger, options: opts, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) }, cache, shape: cache === undefined ? -1 : shapeId(cache, shapeKey) };
         optsByOc.set(oc, g);
       }
+      lastOc = oc;
+      lastG = g;
       const view = ledger.view(index);
       let r: FitResult;
       let s = 0;

@@ -93,7 +93,7 @@ export class Extender {
           pod,
           nodes: known,
           nowMs: this.d.clock(),
-          computeOvercommit: (node) => this.overcommitOf(node),
+          computeOvercommit: state.pools.size === 0 ? () => 1 : (node) => this.overcommitOf(node),
           cache: true,
         }),
       );
@@ -154,20 +154,24 @@ export class Extender {
 
     const verdicts = this.judge(pod, names);
     const fits: NodeFits[] = [];
-    const outcomes = new Map<string, number>();
+    const failedBy = new Map<string, number>();
+    const unresolvableBy = new Map<string, number>();
     for (const v of verdicts) {
       if (v.fits) {
         fits.push(v);
         continue;
       }
-      (v.unresolvable ? unresolvable : failed)[v.node] = v.reason;
-      const key = `${v.unresolvable ? 'unresolvable' : 'failed'}\u0000${v.reasonClass}`;
-      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+      const cls = v.reasonClass;
+      if (v.unresolvable) {
+        unresolvable[v.node] = v.reason;
+        unresolvableBy.set(cls, (unresolvableBy.get(cls) ?? 0) + 1);
+      } else {
+        failed[v.node] = v.reason;
+        failedBy.set(cls, (failedBy.get(cls) ?? 0) + 1);
+      }
     }
-    for (const [key, n] of outcomes) {
-      const [outcome, reason] = key.split('\u0000') as [string, string];
-      metrics.filterOutcomes.inc({ outcome, reason }, n);
-    }
+    for (const [reason, n] of failedBy) metrics.filterOutcomes.inc({ outcome: 'failed', reason }, n);
+    for (const [reason, n] of unresolvableBy) metrics.filterOutcomes.inc({ outcome: 'unresolvable', reason }, n);
     // Best first; ties keep the order the scheduler sent.
     fits.sort((a, b) => b.rawScore - a.rawScore);
     let heldNode: string | null = null;
