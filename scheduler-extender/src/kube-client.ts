@@ -151,7 +151,9 @@ export class KubeClient implements KubeAccess {
   // ---- Binder / PodPatcher --------------------------------------------------------------
   async bind(t: BindingTarget): Promise<void> {
     try {
-      await this.core.createNamespacedBinding({
+      // The pods/binding subresource (what kube-scheduler uses; RBAC: create pods/binding).
+      await this.core.createNamespacedPodBinding({
+        name: t.name,
         namespace: t.namespace,
         body: {
           apiVersion: 'v1',
