@@ -80,8 +80,8 @@ function meanSd(xs: readonly number[]): string {
 
 const rows = readRows();
 const lines: string[] = [];
-lines.push('| workload | topology | policy | seeds | unalloc @95 | @100 | @130 | published @100 | frag % @100 | failed pods |');
-lines.push('|---|---|---|---|---|---|---|---|---|---|');
+lines.push('| workload | topology | policy | seeds | unalloc @95 | @100 | @130 | published, same policy @100 | published FGD @100 | frag % @100 | failed pods |');
+lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
 const groups = new Map<string, Row[]>();
 for (const r of rows) {
   const key = `${r.workload}\t${r.topology}\t${r.policy}`;
@@ -89,13 +89,15 @@ for (const r of rows) {
 }
 for (const [key, rs] of groups) {
   const [workload, topology, policy] = key.split('\t') as [string, string, string];
-  const pub = loadPublished(workload).find((p) => p.policy === policy);
+  const published = loadPublished(workload);
+  const pub = published.find((p) => p.policy === policy);
+  const pubFgd = published.find((p) => p.policy === 'fgd');
   const at = (x: string): number[] =>
     rs.map((r) => (r.unallocatedPct as Record<string, number | null>)[x]).filter((v): v is number => typeof v === 'number');
   const frag = rs.map((r) => (r.fragmentationPct as Record<string, number | null>)['100']).filter((v): v is number => typeof v === 'number');
   const failed = rs.map((r) => r.failedPods as number);
   lines.push(
-    `| ${workload} | ${topology} | ${policy} | ${rs.map((r) => r.seed).join(',')} | ${meanSd(at('95'))} | ${meanSd(at('100'))} | ${meanSd(at('130'))} | ${pub?.unallocatedPct[100]?.toFixed(2) ?? '–'} | ${meanSd(frag)} | ${meanSd(failed)} |`,
+    `| ${workload} | ${topology} | ${policy} | ${rs.map((r) => r.seed).join(',')} | ${meanSd(at('95'))} | ${meanSd(at('100'))} | ${meanSd(at('130'))} | ${pub?.unallocatedPct[100]?.toFixed(2) ?? '–'} | ${pubFgd?.unallocatedPct[100]?.toFixed(2) ?? '–'} | ${meanSd(frag)} | ${meanSd(failed)} |`,
   );
 }
 // Scenario B: multi-GPU pods inside one NVLink island.
