@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildAscendNode, buildNvidiaNode, podWith } from './builders.js';
 import { Ledger, type NodeView } from './ledger.js';
-import { scheduleOne, normalizeScores } from './schedule.js';
+import { filterNodes, scheduleOne, scoreNodes, normalizeScores } from './schedule.js';
 import { createFragCache } from './frag-cache.js';
 import { createScheduleCache } from './schedule-cache.js';
 import { createPolicyScorer, DEFAULT_POLICY, maxPolicyScore } from './policy.js';
@@ -337,6 +337,33 @@ describe('placement properties', () => {
               live.push(pod.uid);
             }
           }
+        });
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('scheduleOne agrees with filterNodes + scoreNodes (same feasible set, best score, first best node)', () => {
+    fc.assert(
+      fc.property(clusterArb, fc.array(containerArb(0), { minLength: 1, maxLength: 12 }), (nodes, reqs) => {
+        const ledger = Ledger.fromNodes(nodes);
+        const fragCache = createFragCache([{ cpuMilli: 0, deviceCount: 1, computeMilli: 500, weight: 1 }]);
+        reqs.forEach((c, i) => {
+          const pod = podWith([c], { uid: `p${i}`, cpuMilli: 500 });
+          const f = filterNodes(ledger, pod, { fragCache });
+          expect(f.feasible.length + f.unfit.length).toBe(ledger.nodeCount);
+          const r = scheduleOne(ledger, pod, i, { fragCache });
+          expect(r.ok).toBe(f.feasible.length > 0);
+          if (!r.ok) {
+            expect(r.unfit).toEqual(f.unfit);
+            return;
+          }
+          const scores = scoreNodes(ledger, pod, f.feasible, { fragCache });
+          const best = Math.max(...scores.map((s) => s.score));
+          expect(r.score).toBe(best);
+          expect(r.node).toBe(scores.find((s) => s.score === best)?.node);
+          expect(r.feasibleCount).toBe(f.feasible.length);
+          expect(ledger.reserve(pod.uid, r.placement).ok).toBe(true);
         });
       }),
       { numRuns: 100 },
