@@ -217,3 +217,15 @@ describe('share device choice', () => {
     expect(() => fit(l(), sharePod({ count: 1, computeMilli: 600 }), { pickShareDevice: () => 2 })).toThrow(/not a candidate/);
   });
 });
+
+describe('heterogeneous devices', () => {
+  it('a 2-device share that only one device is large enough for is unresolvable', () => {
+    const node = buildNvidiaNode({ ...base, name: 'n1' });
+    const small = { ...node.devices[1]!, memoryMiB: 8192 };
+    const l = Ledger.fromNodes([{ ...node, devices: [node.devices[0]!, small] }]);
+    const r = fit(l, sharePod({ count: 2, memoryMiB: 10000 }));
+    expect(r.ok).toBe(false);
+    // capacity = devices that could hold the share even when empty: only the 16384 MiB one
+    if (!r.ok) expect(r.unfit).toMatchObject({ resource: 'device-count', requested: 2, capacity: 1, unresolvable: true });
+  });
+});

@@ -225,6 +225,7 @@ export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, opti
     let computeCap = 0;
     let anyMemCap = false;
     let anyComputeCap = false;
+    let capFit = 0;
     for (let i = 0; i < n; i++) {
       if (c.modelOk[s.devModel[i] as number] !== 1) continue;
       const dev = node.devices[i];
@@ -234,6 +235,7 @@ export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, opti
       const limit = dev.computeMilli * overcommit;
       if (needMem <= dev.memoryMiB) anyMemCap = true;
       if (c.computeMilli <= limit) anyComputeCap = true;
+      if (needMem <= dev.memoryMiB && c.computeMilli <= limit) capFit++;
       memCap = Math.max(memCap, dev.memoryMiB);
       computeCap = Math.max(computeCap, limit);
       if ((eligible & (1 << i)) === 0 || s.devExclusive[i] === 1) continue;
@@ -249,6 +251,10 @@ export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, opti
     const needMemShown = c.memoryMiB ?? (c.memoryPercent === undefined ? 0 : percentOfMiB(memCap, c.memoryPercent));
     if (!anyMemCap) return unfit(node.name, 'device-memory', name, needMemShown, maxMemFree, 0, memCap, 'MiB', true);
     if (!anyComputeCap) return unfit(node.name, 'device-compute', name, c.computeMilli, maxComputeFree, 0, computeCap, 'milli-device', true);
+    if (capFit < c.count) {
+      // even empty, too few devices are large enough for this share
+      return unfit(node.name, 'device-count', name, c.count, popcount(cand), 0, capFit, 'devices', true);
+    }
     const nCand = popcount(cand);
     if (nCand < c.count) {
       if (popcount(memOk) < c.count) {
