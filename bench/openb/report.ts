@@ -152,8 +152,11 @@ export function renderReport(input: ReportInput): string {
   const pubFrag: ReportCurve[] = input.published.map((p) => ({ label: `${p.policy} (FGD artifact)`, policy: p.policy, published: true, values: p.fragmentationPct }));
   const pubByPolicy = new Map(input.published.map((p) => [p.policy, p]));
   const rows = input.runs.map((r) => {
-    const p = pubByPolicy.get(r.policy);
-    const cells = [95, 100, 130].map((x) => `<td>${at(r.unallocatedPct, x)}</td><td class="pub">${p ? at(p.unallocatedPct, x) : '–'}</td>`).join('');
+    // Our own policies have no published run: compare with the artifact's FGD.
+    const own = pubByPolicy.get(r.policy);
+    const p = own ?? pubByPolicy.get('fgd');
+    const tag = own === undefined && p !== undefined ? ' (FGD)' : '';
+    const cells = [95, 100, 130].map((x) => `<td>${at(r.unallocatedPct, x)}</td><td class="pub">${p ? at(p.unallocatedPct, x) + tag : '–'}</td>`).join('');
     return `<tr><th scope="row">${escapeHtml(r.policy)}</th><td>${r.seeds.join(', ')}</td>${cells}<td>${at(r.fragmentationPct, 100)}</td><td>${r.failedPods}</td></tr>`;
   });
   const pubOnly = input.published.filter((p) => !input.runs.some((r) => r.policy === p.policy));

@@ -103,12 +103,16 @@ function cell(v: number | null | undefined): string {
 export function formatTable(runs: readonly ReportRunSummary[], published: readonly PublishedCurves[]): string {
   const pub = new Map(published.map((p) => [p.policy, p]));
   const head = ['policy', 'seeds', '95% ours', 'published', '100% ours', 'published', '130% ours', 'published', 'failed pods'];
+  // Policies the artifact does not have (ours) are compared with its best policy, FGD.
+  const fgd = pub.get('fgd');
   const rows = runs.map((r) => {
-    const p = pub.get(r.policy);
+    const own = pub.get(r.policy);
+    const p = own ?? fgd;
+    const tag = own === undefined && p !== undefined ? ' (fgd)' : '';
     return [
       r.policy,
       r.seeds.join(','),
-      ...[95, 100, 130].flatMap((x) => [cell(r.unallocatedPct[x]), p ? cell(p.unallocatedPct[x]) : '–']),
+      ...[95, 100, 130].flatMap((x) => [cell(r.unallocatedPct[x]), p ? cell(p.unallocatedPct[x]) + tag : '–']),
       String(r.failedPods),
     ];
   });
