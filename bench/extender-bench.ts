@@ -5,7 +5,7 @@
  *
  *   npm run bench:extender -- --nodes 5000 --pods 20000 --json
  *   options: --measure 1000 (pods timed in process) --http 300 (pods timed over HTTP)
- *            --candidates N (names per HTTP filter; default kube-scheduler's
+ *            --cache-shapes 32 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
  *            numFeasibleNodesToFind for the cluster size) --seed 1 --fill 0.5
  *
  * `--pods` is the number of pods in the cache: accelerator pods placed by core until the
@@ -45,11 +45,12 @@ interface Args {
   candidates: number | null;
   seed: number;
   fill: number;
+  cacheShapes: number | null;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, json: false };
+  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, json: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -67,6 +68,7 @@ function parseArgs(argv: string[]): Args {
       case '--candidates': a.candidates = num(k); break;
       case '--seed': a.seed = num(k); break;
       case '--fill': a.fill = num(k); break;
+      case '--cache-shapes': a.cacheShapes = num(k); break;
       case '--json': a.json = true; break;
       default: throw new Error(`unknown option ${k}; see the header of bench/extender-bench.ts`);
     }
@@ -185,7 +187,7 @@ async function main(): Promise<void> {
 
   // 2. A fresh extender rebuilds its ledger from the annotations (the restart path).
   const clock = { now: Date.now() };
-  const service = createService({ kube: cluster, log, clock: () => clock.now, reservationTtlMs: 30_000 });
+  const service = createService({ kube: cluster, log, clock: () => clock.now, reservationTtlMs: 30_000, ...(args.cacheShapes !== null ? { cacheShapesPerNode: args.cacheShapes } : {}) });
   const tr = performance.now();
   await service.start();
   const rebuildMs = performance.now() - tr;

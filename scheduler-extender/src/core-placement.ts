@@ -39,12 +39,14 @@ import type { EvaluateInput, NodeVerdict, PlacementPort } from './placement-port
 
 const scorer = createPolicyScorer(DEFAULT_POLICY);
 const MAX_SCORE = maxPolicyScore(DEFAULT_POLICY);
-/** Pod shapes memoised per node (each entry holds a fit or a reason). */
-const SHAPES_PER_NODE = 64;
+/** Default pod shapes memoised per node (each entry holds a fit or a reason): memory vs CPU. */
+export const DEFAULT_SHAPES_PER_NODE = 32;
 
 export class CorePlacement implements PlacementPort {
   private fragCache: FragCache | undefined;
   private readonly caches = new Map<number, ScheduleCache>();
+
+  constructor(private readonly shapesPerNode = DEFAULT_SHAPES_PER_NODE) {}
 
   /** Set the workload mix FGD scores against (typical shapes of the pods running now). */
   setWorkload(shapes: readonly TaskShape[]): void {
@@ -72,7 +74,7 @@ export class CorePlacement implements PlacementPort {
         const opts: PlacementOptions = { computeOvercommit: oc, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) };
         let cache: ScheduleCache | undefined;
         if (input.cache === true && scorer.cacheable === true) {
-          cache = this.caches.get(oc) ?? createScheduleCache(SHAPES_PER_NODE);
+          cache = this.caches.get(oc) ?? createScheduleCache(this.shapesPerNode);
           this.caches.set(oc, cache);
           bindScheduleCache(cache, scorer, opts);
         }

@@ -21,6 +21,8 @@ export interface ServiceOptions {
   /** Leadership (leader.ts); default: always leader (single replica). */
   readonly isLeader?: () => boolean;
   readonly defaultMetrics?: boolean;
+  /** Pod shapes memoised per node by the placement cache (memory vs CPU). Default 32. */
+  readonly cacheShapesPerNode?: number;
 }
 
 export interface Service {
@@ -45,7 +47,7 @@ export interface Service {
 export function createService(opts: ServiceOptions): Service {
   const clock = opts.clock ?? Date.now;
   const state = new ClusterState();
-  const placement = new CorePlacement();
+  const placement = new CorePlacement(opts.cacheShapesPerNode);
   const quota = new QuotaAdapter(state);
   const journal = new Journal();
   const metrics = new ExtenderMetrics({ defaultMetrics: opts.defaultMetrics ?? false });
