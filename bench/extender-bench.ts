@@ -5,7 +5,7 @@
  *
  *   npm run bench:extender -- --nodes 5000 --pods 20000 --json
  *   options: --measure 1000 (pods timed in process) --http 300 (pods timed over HTTP)
- *            --cache-shapes 32 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
+ *            --cache-shapes 64 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
  *            numFeasibleNodesToFind for the cluster size) --seed 1 --fill 0.5
  *
  * `--pods` is the number of pods in the cache: accelerator pods placed by core until the

@@ -23,6 +23,7 @@ export function registerExtender(program: Command): void {
     .option('--lease-name <name>', 'name of the leader Lease', 'tessera-extender')
     .option('--identity <id>', 'leader identity (default hostname-pid)')
     .option('--reservation-ttl <ms>', 'how long filter holds devices for a pod not yet bound', '30000')
+    .option('--cache-shapes <n>', 'pod shapes whose per-node results are memoised (memory vs CPU)', '64')
     .option('--verb-prefix <path>', "path prefix of the verbs (the scheduler's urlPrefix path)", '')
     .option('--print-managed-resources', 'print the managedResources list for KubeSchedulerConfiguration as JSON and exit', false)
     .option('--log-level <level>', 'pino log level', 'info')
@@ -46,6 +47,7 @@ export function registerExtender(program: Command): void {
         ...(typeof opts['identity'] === 'string' ? { identity: opts['identity'] } : typeof process.env['POD_NAME'] === 'string' ? { identity: process.env['POD_NAME'] } : {}),
         reservationTtlMs: intOption('--reservation-ttl', String(opts['reservationTtl'])),
         verbPrefix: String(opts['verbPrefix'] ?? ''),
+        cacheShapesPerNode: intOption('--cache-shapes', String(opts['cacheShapes'])),
         logLevel: String(opts['logLevel']),
       });
       const shutdown = (): void => {

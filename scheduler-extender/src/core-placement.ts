@@ -40,7 +40,7 @@ import type { EvaluateInput, NodeVerdict, PlacementPort } from './placement-port
 const scorer = createPolicyScorer(DEFAULT_POLICY);
 const MAX_SCORE = maxPolicyScore(DEFAULT_POLICY);
 /** Default pod shapes memoised per node (each entry holds a fit or a reason): memory vs CPU. */
-export const DEFAULT_SHAPES_PER_NODE = 32;
+export const DEFAULT_SHAPES_PER_NODE = 64;
 
 export class CorePlacement implements PlacementPort {
   private fragCache: FragCache | undefined;

@@ -30,6 +30,8 @@ export interface ExtenderConfig {
   readonly logLevel: string;
   /** schedulerName the mutating webhook sets (default tessera-scheduler). */
   readonly schedulerName?: string;
+  /** Pod shapes memoised per node by the placement cache (default 64). */
+  readonly cacheShapesPerNode?: number;
   /** For tests: use this instead of a real cluster. */
   readonly kube?: KubeAccess;
 }
@@ -75,6 +77,7 @@ export async function runExtender(cfg: ExtenderConfig, log: Logger = pino({ leve
     reservationTtlMs: cfg.reservationTtlMs,
     isLeader: elector === null ? () => true : () => elector.isLeader(),
     defaultMetrics: true,
+    ...(cfg.cacheShapesPerNode !== undefined ? { cacheShapesPerNode: cfg.cacheShapesPerNode } : {}),
   });
   await service.start();
   elector?.start();

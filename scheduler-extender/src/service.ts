@@ -21,7 +21,7 @@ export interface ServiceOptions {
   /** Leadership (leader.ts); default: always leader (single replica). */
   readonly isLeader?: () => boolean;
   readonly defaultMetrics?: boolean;
-  /** Pod shapes memoised per node by the placement cache (memory vs CPU). Default 32. */
+  /** Pod shapes memoised per node by the placement cache (memory vs CPU). Default 64. */
   readonly cacheShapesPerNode?: number;
 }
 
