@@ -264,6 +264,23 @@ describe('preempt', () => {
   });
 });
 
+describe('full-object mode for prioritize and preempt', () => {
+  it('prioritize reads Nodes.items and preempt reads NodeNameToVictims, answering Meta victims', async () => {
+    h = await startHarness();
+    const n1 = kubeNode('n1', gpuInventory('n1', 2));
+    h.cluster.put('nodes', n1);
+    const grant = { version: 1, podUid: 'v', namespace: 'ml', name: 'v', node: 'n1', isolation: 'exclusive', decidedAtMs: 1, containers: [{ name: 'main', index: 0, resource: 'nvidia.com/gpu', devices: [0, 1].map((i) => ({ id: `GPU-n1-${i}`, index: i, memoryMiB: 81920, computeMilli: 1000, exclusive: true })) }] };
+    const victim = kubePod('v', { uid: 'v', resources: { 'nvidia.com/gpu': '2' }, nodeName: 'n1', phase: 'Running', annotations: { [POD_DECISION]: JSON.stringify(grant) } });
+    h.cluster.put('pods', victim);
+    const pod = kubePod('p', { resources: { 'nvidia.com/gpu': '1' }, priority: 10 });
+    h.cluster.put('pods', pod);
+    const pr = await h.post('/prioritize', { Pod: pod, Nodes: { items: [n1] }, NodeNames: null });
+    expect(pr.json).toEqual([{ Host: 'n1', Score: 0 }]); // does not fit now: no score
+    const res = await h.post('/preempt', { Pod: pod, NodeNameToVictims: { n1: { Pods: [victim], NumPDBViolations: 1 } }, NodeNameToMetaVictims: null });
+    expect(res.json).toEqual({ NodeNameToMetaVictims: { n1: { Pods: [{ UID: 'v' }], NumPDBViolations: 1 } } });
+  });
+});
+
 describe('malformed requests', () => {
   const cases: { name: string; path: string; body: string; want: RegExp }[] = [
     { name: 'not JSON', path: '/filter', body: '{"Pod": ', want: /not valid JSON/ },
