@@ -329,6 +329,11 @@ describe('placement properties', () => {
           } else {
             const pod = podWith(op.containers, { uid: `p${i}`, cpuMilli: op.cpu, priority: op.priority });
             const ra = scheduleOne(a, pod, i, { fragCache, scorer });
+            // the cached ledger goes through filter + score first (extender order), then scheduleOne
+            const fa = filterNodes(a, pod, { fragCache, scorer });
+            const fb = filterNodes(b, pod, { fragCache, scorer, cache });
+            expect(fb).toEqual(fa);
+            expect(scoreNodes(b, pod, fb.feasible, { fragCache, scorer, cache })).toEqual(scoreNodes(a, pod, fa.feasible, { fragCache, scorer }));
             const rb = scheduleOne(b, pod, i, { fragCache, scorer, cache });
             expect(rb).toEqual(ra);
             if (ra.ok && rb.ok) {

@@ -50,26 +50,77 @@ function unknownNode(name: string): Unfit {
   return { node: name, resource: 'node', requested: 0, free: 0, used: 0, capacity: 0, unit: 'devices', unresolvable: true };
 }
 
-/** Filter: every candidate node either fits (with its device choice) or gets a reason. */
-export function filterNodes(ledger: Ledger, pod: PodRequest, options: ScheduleOptions = {}): FilterResult {
-  const cp = compilePod(ledger, pod);
-  const opts = withScorerPicks(options, options.scorer ?? defaultScorer);
-  const feasible: NodeFit[] = [];
-  const unfit: Unfit[] = [];
-  const visit = (index: number): void => {
-    const r = fitNode(ledger, index, cp, opts);
-    if (r.ok) feasible.push(r.fit);
-    else unfit.push(r.unfit);
+interface Evaluator {
+  readonly cp: CompiledPod;
+  readonly scorer: NodeScorer;
+  readonly opts: PlacementOptions;
+  readonly ctx: ScoreContext;
+  readonly cache: ScheduleCache | undefined;
+  readonly shape: number;
+}
+
+function evaluator(ledger: Ledger, pod: PodRequest, options: ScheduleOptions): Evaluator {
+  const scorer = options.scorer ?? defaultScorer;
+  const opts = withScorerPicks(options, scorer);
+  const cache = scorer.cacheable === true ? options.cache : undefined;
+  if (cache !== undefined) bindScheduleCache(cache, scorer, opts);
+  return {
+    cp: compilePod(ledger, pod),
+    scorer,
+    opts,
+    ctx: contextFor(ledger, opts),
+    cache,
+    shape: cache === undefined ? -1 : shapeId(cache, podShapeKey(pod)),
   };
+}
+
+/** Fit and score node `index` (through the schedule cache when there is one). */
+function evaluate(ledger: Ledger, pod: PodRequest, e: Evaluator, index: number): { fit: FitResult; score: number } {
+  const view = ledger.view(index);
+  if (e.cache !== undefined) {
+    const hit = lookupEntry(e.cache, index, view, e.shape);
+    if (hit !== undefined) return hit;
+  }
+  const fit = fitNode(ledger, index, e.cp, e.opts);
+  const score = fit.ok ? e.scorer.score(view, pod, fit.fit, e.ctx) : 0;
+  const entry = { fit, score };
+  if (e.cache !== undefined) storeEntry(e.cache, index, view, e.shape, entry);
+  return entry;
+}
+
+function forEachCandidate(ledger: Ledger, options: ScheduleOptions, visit: (index: number) => void, unknown: (name: string) => void): void {
   if (options.candidates === undefined) {
     for (let i = 0; i < ledger.nodeCount; i++) visit(i);
-  } else {
-    for (const name of options.candidates) {
-      const i = ledger.indexOf(name);
-      if (i < 0) unfit.push(unknownNode(name));
-      else visit(i);
-    }
+    return;
   }
+  const names = options.candidates;
+  const indexes = resolveCandidates(options.cache, ledger, names);
+  for (let k = 0; k < indexes.length; k++) {
+    const i = indexes[k] as number;
+    if (i < 0) unknown(names[k] as string);
+    else visit(i);
+  }
+}
+
+/**
+ * Filter: every candidate node either fits (with its device choice) or gets a reason.
+ * With `options.cache` and a cacheable scorer, nodes are scored here too, so that
+ * `scoreNodes` on the returned fits is a cache lookup.
+ */
+export function filterNodes(ledger: Ledger, pod: PodRequest, options: ScheduleOptions = {}): FilterResult {
+  const e = evaluator(ledger, pod, options);
+  const feasible: NodeFit[] = [];
+  const unfit: Unfit[] = [];
+  forEachCandidate(
+    ledger,
+    options,
+    (index) => {
+      const r = e.cache === undefined ? fitNode(ledger, index, e.cp, e.opts) : evaluate(ledger, pod, e, index).fit;
+      if (r.ok) feasible.push(r.fit);
+      else unfit.push(r.unfit);
+    },
+    (name) => unfit.push(unknownNode(name)),
+  );
   return { feasible, unfit };
 }
 
@@ -84,11 +135,16 @@ export function scoreNodes(
   fits: readonly NodeFit[],
   options: ScheduleOptions = {},
 ): NodeScore[] {
-  const scorer = options.scorer ?? defaultScorer;
-  const ctx = contextFor(ledger, options);
+  const e = evaluator(ledger, pod, options);
   return fits.map((fit) => {
     const view = ledger.view(fit.nodeIndex);
-    return { node: view.node.name, nodeIndex: fit.nodeIndex, score: scorer.score(view, pod, fit, ctx) };
+    let score: number | undefined;
+    if (e.cache !== undefined) {
+      const hit = lookupEntry(e.cache, fit.nodeIndex, view, e.shape);
+      if (hit !== undefined && hit.fit.ok && hit.fit.fit === fit) score = hit.score;
+    }
+    score ??= e.scorer.score(view, pod, fit, e.ctx);
+    return { node: view.node.name, nodeIndex: fit.nodeIndex, score };
   });
 }
 
@@ -135,52 +191,30 @@ export function scheduleOne(
   decidedAtMs: number,
   options: ScheduleOptions = {},
 ): ScheduleResult {
-  const cp: CompiledPod = compilePod(ledger, pod);
-  const scorer = options.scorer ?? defaultScorer;
-  const opts = withScorerPicks(options, scorer);
-  const ctx = contextFor(ledger, opts);
+  const e = evaluator(ledger, pod, options);
   let best: NodeFit | null = null;
   let bestScore = -Infinity;
   let feasibleCount = 0;
   let unfit: Unfit[] | null = null;
-  const cache = scorer.cacheable === true ? options.cache : undefined;
-  if (cache !== undefined) bindScheduleCache(cache, scorer, opts);
-  const shape = cache === undefined ? -1 : shapeId(cache, podShapeKey(pod));
-  const visit = (index: number): void => {
-    const view = ledger.view(index);
-    let r: FitResult;
-    let s = 0;
-    const hit = cache === undefined ? undefined : lookupEntry(cache, index, view, shape);
-    if (hit !== undefined) {
-      r = hit.fit;
-      s = hit.score;
-    } else {
-      r = fitNode(ledger, index, cp, opts);
-      if (r.ok) s = scorer.score(view, pod, r.fit, ctx);
-      if (cache !== undefined) storeEntry(cache, index, view, shape, { fit: r, score: s });
-    }
-    if (!r.ok) {
-      if (feasibleCount === 0) (unfit ??= []).push(r.unfit);
-      return;
-    }
-    feasibleCount++;
-    if (s > bestScore || best === null) {
-      bestScore = s;
-      best = r.fit;
-    }
-  };
-  if (options.candidates === undefined) {
-    for (let i = 0; i < ledger.nodeCount; i++) visit(i);
-  } else {
-    const names = options.candidates;
-    const indexes = resolveCandidates(options.cache, ledger, names);
-    for (let k = 0; k < indexes.length; k++) {
-      const i = indexes[k] as number;
-      if (i < 0) {
-        if (feasibleCount === 0) (unfit ??= []).push(unknownNode(names[k] as string));
-      } else visit(i);
-    }
-  }
+  forEachCandidate(
+    ledger,
+    options,
+    (index) => {
+      const { fit: r, score: s } = evaluate(ledger, pod, e, index);
+      if (!r.ok) {
+        if (feasibleCount === 0) (unfit ??= []).push(r.unfit);
+        return;
+      }
+      feasibleCount++;
+      if (s > bestScore || best === null) {
+        bestScore = s;
+        best = r.fit;
+      }
+    },
+    (name) => {
+      if (feasibleCount === 0) (unfit ??= []).push(unknownNode(name));
+    },
+  );
   const chosen = best as NodeFit | null;
   if (chosen === null) return { ok: false, unfit: unfit ?? [] };
   const decision = buildDecision(ledger, pod, chosen, decidedAtMs);
