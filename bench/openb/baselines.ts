@@ -98,7 +98,10 @@ function truncate(score: number): number {
 export function randomScorer(ctx: BaselineContext): NodeScorer {
   return {
     name: 'random',
-    score: () => truncate(ctx.random() * MAX_SCORE),
+    // A continuous random score: no ties, so the node is uniformly random among the feasible
+    // ones (kube-scheduler breaks the plugin's integer ties at random; a seeded node order
+    // would bias this policy towards the first nodes).
+    score: () => ctx.random(),
     pickShareDevice: (_view, candidates) => candidates[Math.floor(ctx.random() * candidates.length)] as number,
     pickWholeSet: (_view, freeMask, count) => {
       const free: number[] = [];
