@@ -36,6 +36,7 @@ import {
   type Unfit,
 } from '../../core/index.js';
 import type { EvaluateInput, NodeVerdict, PlacementPort } from './placement-port.js';
+import { filterReason } from './filter-reason.js';
 
 const scorer = createPolicyScorer(DEFAULT_POLICY);
 const MAX_SCORE = maxPolicyScore(DEFAULT_POLICY);
@@ -130,17 +131,18 @@ function fitsVerdict(ledger: Ledger, pod: PodRequest, fit: NodeFit, raw: number,
   return new FitVerdict(node, raw, score, ledger, pod, fit, nowMs);
 }
 
-/** A node that does not fit; the sentence is made when first read (most are read once). */
+/** A node that does not fit: `reason` is the node-independent FailedNodes sentence, `detail` the full one. */
 class UnfitVerdict {
   readonly fits = false as const;
-  private text: string | null = null;
   constructor(private readonly u: Unfit) {}
   get node(): string {
     return this.u.node;
   }
   get reason(): string {
-    this.text ??= explainUnfit(this.u);
-    return this.text;
+    return filterReason(this.u);
+  }
+  get detail(): string {
+    return explainUnfit(this.u);
   }
   get reasonClass(): string {
     return this.u.resource;

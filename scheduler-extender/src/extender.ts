@@ -79,7 +79,7 @@ export class Extender {
     for (const n of names) {
       const e = state.nodes.get(n);
       if (e === undefined) {
-        out.push({ node: n, fits: false, reason: `node ${n} is not in the Tessera extender's cache (no Node object seen yet)`, reasonClass: 'unknown-node', unresolvable: true });
+        out.push({ node: n, fits: false, reason: "node not in the Tessera extender's cache (no Node object seen yet)", reasonClass: 'unknown-node', unresolvable: true });
       } else if (e.problem !== null) {
         out.push({ node: n, fits: false, reason: e.problem, reasonClass: 'no-inventory', unresolvable: true });
       } else {

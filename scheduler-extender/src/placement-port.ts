@@ -20,8 +20,10 @@ export interface NodeFits {
 export interface NodeUnfit {
   readonly node: string;
   readonly fits: false;
-  /** Sentence for FailedNodes and the why endpoint. */
+  /** Sentence for FailedNodes: names no node, so kube-scheduler's event groups equal reasons. */
   readonly reason: string;
+  /** Full sentence for the why endpoint (node, free / used / capacity); defaults to `reason`. */
+  readonly detail?: string;
   /** Class for metrics and pending-pod summaries (cpu, memory, devices, topology, …). */
   readonly reasonClass: string;
   /** True when no preemption on this node could help. */

@@ -77,6 +77,18 @@ describe('filter', () => {
     expect(none.json.NodeNames).toEqual([]);
   });
 
+  it('gives equal misfits equal, node-free reasons (kube-scheduler groups its event by reason)', async () => {
+    h = await startHarness();
+    for (let i = 0; i < 6; i++) h.cluster.put('nodes', kubeNode(`small-${i}`, gpuInventory(`s${i}`, 2)));
+    const pod = kubePod('big', { resources: { 'nvidia.com/gpu': '4' } });
+    h.cluster.put('pods', pod);
+    const res = await h.post('/filter', cacheArgs(pod, ['small-0', 'small-1', 'small-2', 'small-3', 'small-4', 'small-5', 'ghost-a', 'ghost-b']));
+    const reasons = Object.entries({ ...res.json.FailedNodes, ...res.json.FailedAndUnresolvableNodes }) as [string, string][];
+    expect(reasons).toHaveLength(8);
+    for (const [node, text] of reasons) expect(text).not.toContain(node);
+    expect(new Set(reasons.map(([, t]) => t)).size).toBe(2); // one text for the small nodes, one for unknown nodes
+  });
+
   it('passes every sent node for a pod that asks for no accelerators', async () => {
     h = await startHarness();
     const pod = kubePod('cpu', { resources: { cpu: '2' } });

@@ -191,7 +191,7 @@ export function whyView(service: Service, namespace: string, name: string): unkn
       continue;
     }
     byReason[v.reasonClass] = (byReason[v.reasonClass] ?? 0) + 1;
-    if (Object.keys(sample).length < 10) sample[v.node] = v.reason;
+    if (Object.keys(sample).length < 10) sample[v.node] = v.detail ?? v.reason;
   }
   const feasible = verdicts.filter((v) => v.fits).length;
   let quota = { ok: true, queue: null as string | null, message: 'no node fits, so quota was not checked' };
