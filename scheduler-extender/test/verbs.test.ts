@@ -177,6 +177,7 @@ describe('bind', () => {
     const res = await h.post('/bind', { PodName: 's', PodNamespace: 'ml', PodUID: 'uid-s', Node: 'n1' });
     expect(res.json).toEqual({ Error: '' });
     const ann = (h.cluster.pod('ml', 's') as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
+    expect(h.cluster.patches[0]?.annotations).toEqual(golden('bind-share.annotations', h.cluster.patches[0]?.annotations));
     expect(ann[`${POD_MEMORY_LIMIT}.0`]).toBe('3000m');
     expect(ann[`${POD_CORE_LIMIT}.0`]).toBe('30');
     expect(JSON.parse(ann[POD_DECISION] as string).isolation).toBe('hami-core');

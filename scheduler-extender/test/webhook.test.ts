@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'node:https';
 import type { FastifyInstance } from 'fastify';
 import { buildWebhookServer, selfSignedTls, type TlsPair } from '../src/webhook-server.js';
-import { ascendInventory, gpuInventory, kubeNode, kubePod, startHarness, type Harness } from './helpers.js';
+import { ascendInventory, golden, gpuInventory, kubeNode, kubePod, startHarness, type Harness } from './helpers.js';
 
 let tls: TlsPair;
 beforeAll(() => {
@@ -83,7 +83,9 @@ describe('mutating webhook', () => {
     expect(res.status).toBe(200);
     expect(res.json.response.uid).toBe('req-1');
     expect(res.json.response.allowed).toBe(true);
-    const patched = applyPatch(pod, decodePatch(res.json));
+    const ops = decodePatch(res.json);
+    expect(ops).toEqual(golden('webhook-mutate-share.patch', ops));
+    const patched = applyPatch(pod, ops);
     expect(patched.spec.schedulerName).toBe('tessera-scheduler');
     expect(patched.metadata.annotations).toEqual({ keep: 'me' });
     const env = patched.spec.containers[0].env as { name: string; value?: string; valueFrom?: any }[];
