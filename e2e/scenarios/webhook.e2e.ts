@@ -2,8 +2,8 @@
  * The admission webhooks of manifests/base/webhook/webhooks.yaml, registered with the
  * real apiserver (HTTPS to the extender's webhook port on loopback, CA bundle from the
  * throw-away CA of this run): a GPU pod without schedulerName is routed to Tessera and
- * given the handoff env, then scheduled end to end; a pod carrying a forged decision
- * annotation has it stripped at creation.
+ * given the handoff env, then scheduled end to end; a 3-chip Ascend pod is refused at
+ * admission; a pod carrying a forged decision annotation has it stripped at creation.
  */
 import type { KubernetesObject, V1Pod } from '@kubernetes/client-node';
 import { join } from 'node:path';
@@ -74,6 +74,16 @@ describe('admission webhooks on the real apiserver', () => {
     expect(decision.node).toBe('webhook-h100');
     expect(pod.metadata?.annotations?.[containerKey(POD_VISIBLE_DEVICES, 0)]).toBe(decision.containers[0]?.devices.map((d) => d.id).join(','));
     await waitForPod(core, ns, 'routed', 'Running', isRunning);
+  });
+
+  it('refuses a 3-chip Ascend pod at admission with the ring rule', async () => {
+    const body: V1Pod = {
+      metadata: { name: 'three-chips' },
+      spec: { containers: [{ name: 'main', image: 'train:latest', resources: { limits: { 'huawei.com/Ascend910': '3' } } }] },
+    };
+    const err = await core.createNamespacedPod({ namespace: ns, body }).then(() => undefined, (e: unknown) => e);
+    expect(err, 'the apiserver accepted a 3-chip pod').toBeDefined();
+    expect(apiError(err)).toMatch(/1, 2, 4 or 8/);
   });
 
   it('strips a forged decision annotation at creation', async () => {
