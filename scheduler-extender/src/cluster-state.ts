@@ -36,7 +36,12 @@ export interface Holding {
 }
 
 export interface StateListener {
-  (e: { type: 'grant-released'; podUid: string; reason: string } | { type: 'synced'; synced: boolean; message?: string }): void;
+  (
+    e:
+      | { type: 'grant-released'; podUid: string; reason: string }
+      | { type: 'grant-added'; podUid: string }
+      | { type: 'synced'; synced: boolean; message?: string },
+  ): void;
 }
 
 const TERMINAL = new Set(['Succeeded', 'Failed']);
@@ -62,6 +67,8 @@ export class ClusterState implements ClusterSink, TranslateContext {
   private listeners: StateListener[] = [];
   /** Bumped on every change; caches key on it. */
   version = 0;
+  /** Bumped when nodes or custom resources change (quota book structure). */
+  structureVersion = 0;
 
   onChange(l: StateListener): void {
     this.listeners.push(l);
@@ -76,6 +83,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
 
   event(e: WatchEvent): void {
     this.version++;
+    if (e.kind !== 'pods') this.structureVersion++;
     switch (e.kind) {
       case 'nodes':
         this.nodeEvent(e);
@@ -264,6 +272,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
     }
     this.grantProblems.delete(uid);
     this.holdings.set(uid, { kind, decision: d, request });
+    this.added(uid);
   }
 
   /** Hold devices for a pod that passed filter (TTL). Fails if they are no longer free. */
@@ -280,7 +289,12 @@ export class ClusterState implements ClusterSink, TranslateContext {
     this.holdings.set(decision.podUid, { kind: 'reserved', decision, request, expiresAtMs });
     this.expiring.add(decision.podUid);
     this.version++;
+    this.added(decision.podUid);
     return { ok: true };
+  }
+
+  private added(uid: string): void {
+    for (const l of this.listeners) l({ type: 'grant-added', podUid: uid });
   }
 
   /** Bind wrote the decision: the grant no longer expires. */

@@ -40,7 +40,34 @@ export class QuotaAdapter implements QuotaPort {
   /** Why the book could not be built (bad CRD combination), shown by the admin API. */
   problem: string | null = null;
 
-  constructor(private readonly state: ClusterState) {}
+  constructor(private readonly state: ClusterState) {
+    // Keep the book's allocations in step with the ledger's grants without rebuilding it.
+    state.onChange((e) => {
+      if (this.book === null || this.bookVersion !== state.structureVersion) return;
+      if (e.type === 'grant-released') this.book.release(e.podUid);
+      else if (e.type === 'grant-added') this.restoreGrant(this.book, e.podUid);
+    });
+  }
+
+  private restoreGrant(book: QuotaBook, uid: string): void {
+    const h = this.state.holdings.get(uid);
+    book.release(uid);
+    if (h === undefined) return;
+    const queue = this.queueOf(book, h.request);
+    if (queue === null) return;
+    try {
+      book.restore({
+        id: uid,
+        queue,
+        amount: this.amountOf(h.request, h.decision),
+        priority: h.request.priority,
+        startedAt: h.decision.decidedAtMs,
+        mode: book.modeOf({ queue, ...modeLabel(h.request) }),
+      });
+    } catch {
+      /* a grant whose queue vanished counts nowhere */
+    }
+  }
 
   /** True when any queue is configured (otherwise quotas do not apply). */
   active(): boolean {
@@ -50,8 +77,8 @@ export class QuotaAdapter implements QuotaPort {
   /** The book for the cache as it is now (null without queues or when the CRDs are inconsistent). */
   current(): QuotaBook | null {
     if (!this.active()) return null;
-    if (this.bookVersion === this.state.version) return this.book;
-    this.bookVersion = this.state.version;
+    if (this.bookVersion === this.state.structureVersion) return this.book;
+    this.bookVersion = this.state.structureVersion;
     try {
       this.book = this.build();
       this.problem = null;
@@ -104,22 +131,7 @@ export class QuotaAdapter implements QuotaPort {
       ...(t.spec.defaultQueue !== undefined ? { defaultQueue: t.spec.defaultQueue } : {}),
     }));
     const book = new QuotaBook({ pools, tenants, queues });
-    for (const [uid, h] of s.holdings) {
-      const queue = this.queueOf(book, h.request);
-      if (queue === null) continue;
-      try {
-        book.restore({
-          id: uid,
-          queue,
-          amount: this.amountOf(h.request, h.decision),
-          priority: h.request.priority,
-          startedAt: h.decision.decidedAtMs,
-          mode: book.modeOf({ queue, ...modeLabel(h.request) }),
-        });
-      } catch {
-        /* a grant whose queue vanished counts nowhere */
-      }
-    }
+    for (const uid of s.holdings.keys()) this.restoreGrant(book, uid);
     return book;
   }
 
@@ -152,8 +164,11 @@ export class QuotaAdapter implements QuotaPort {
       return { ok: true, queue: null, note: r.reason };
     }
     const req = { id: pod.uid, queue: r.queue, amount: this.amountOf(pod, decision), priority: pod.priority, ...modeLabel(pod) };
-    book.release(pod.uid);
-    const d = book.check(req);
+    // Judge without the pod's own grant (a re-filter or a bind of a held pod), on a copy of the use.
+    const used = book.usedSnapshot();
+    const own = book.allocation(pod.uid);
+    if (own !== undefined) used.set(own.queue, quotaMath.sub(used.get(own.queue) ?? quotaMath.ZERO, own.amount));
+    const d = book.evaluate(req, used);
     if (d.kind === 'admitted') return { ok: true, queue: r.queue, note: explainDecision(d) };
     if (d.kind === 'needs-reclaim') {
       const plan = planReclaim(book, req);
