@@ -64,6 +64,8 @@ export class ClusterState implements ClusterSink, TranslateContext {
   synced = false;
   syncMessage = 'not started';
   private readonly nsTenant = new Map<string, string>();
+  /** What of each Node the cache uses, to skip heartbeats that change none of it. */
+  private readonly nodeKeys = new Map<string, string>();
   private listeners: StateListener[] = [];
   /** Bumped on every change; caches key on it. */
   version = 0;
@@ -82,18 +84,19 @@ export class ClusterState implements ClusterSink, TranslateContext {
   }
 
   event(e: WatchEvent): void {
-    this.version++;
-    if (e.kind !== 'pods') this.structureVersion++;
     switch (e.kind) {
       case 'nodes':
         this.nodeEvent(e);
         return;
       case 'pods':
+        this.version++;
         this.podEvent(e);
         return;
       case 'pools':
       case 'tenants':
       case 'queues':
+        this.version++;
+        this.structureVersion++;
         this.crdEvent(e.kind, e);
         return;
     }
@@ -126,6 +129,13 @@ export class ClusterState implements ClusterSink, TranslateContext {
   private nodeEvent(e: WatchEvent): void {
     const entry = nodeEntryFrom(e.object);
     if (entry === null) return;
+    // Kubelet heartbeats update Node objects every few seconds: skip what changes nothing we use.
+    const key = e.type === 'delete' ? '' : nodeKey(entry);
+    if (e.type !== 'delete' && this.nodeKeys.get(entry.node.name) === key) return;
+    this.version++;
+    this.structureVersion++;
+    if (e.type === 'delete') this.nodeKeys.delete(entry.node.name);
+    else this.nodeKeys.set(entry.node.name, key);
     if (e.type === 'delete') {
       this.nodes.delete(entry.node.name);
       // Keep the ledger position (grants on it are released when their pods go).
@@ -147,6 +157,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
   }
 
   private refreshNodePools(): void {
+    this.nodeKeys.clear(); // pool membership may change what the next event of each node means
     for (const entry of [...this.nodes.values()]) {
       const pool = this.poolForLabels(entry.node.labels);
       if (pool === entry.node.pool) continue;
@@ -383,4 +394,9 @@ export function slimPod(pod: unknown): unknown {
     },
     status: { phase: status['phase'] },
   };
+}
+
+function nodeKey(e: NodeEntry): string {
+  const n = e.node;
+  return JSON.stringify([n.cpuMilli, n.memoryMiB, n.labels, e.inventory, e.problem, e.unschedulable]);
 }

@@ -60,6 +60,20 @@ describe('restart', () => {
     expect(h.service.state.pods.get('uid-copy')?.decisionProblem).toMatch(/written for pod UID someone-else/);
   });
 
+  it('ignores node heartbeats that change nothing it uses, but takes inventory changes', async () => {
+    const h = await harness();
+    const node = kubeNode('n1', gpuInventory('n1', 2));
+    h.cluster.put('nodes', node);
+    const v = h.service.state.structureVersion;
+    const view = h.service.state.ledger.view(h.service.state.ledger.indexOf('n1'));
+    h.cluster.put('nodes', { ...node, metadata: { ...(node.metadata as object), resourceVersion: '99' }, status: { ...(node.status as object), conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: 'now' }] } });
+    expect(h.service.state.structureVersion).toBe(v);
+    expect(h.service.state.ledger.view(h.service.state.ledger.indexOf('n1'))).toBe(view);
+    h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 4)));
+    expect(h.service.state.structureVersion).toBe(v + 1);
+    expect(h.service.state.nodes.get('n1')?.node.devices).toHaveLength(4);
+  });
+
   it('releases grants of finished and deleted pods', async () => {
     const h = await harness();
     h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 1)));
