@@ -13,20 +13,30 @@ import { KubeletDeviceManager } from './devicemanager.js';
 import type { E2eEnv } from './kube.js';
 import { REPO_ROOT } from './manifests.js';
 import { freePort, stopProc, waitFor, type Proc } from './procs.js';
-import { startAgent } from './tessera.js';
+import { startAgent, type AgentOptions } from './tessera.js';
 
 export interface AgentNode {
   readonly name: string;
   readonly dm: KubeletDeviceManager;
   readonly agent: Proc;
   readonly inventory: NodeInventory;
+  /** How the agent was started (to start it again). */
+  readonly agentOptions: AgentOptions;
   stop(): Promise<void>;
 }
 
 export async function startAgentNode(
   env: E2eEnv,
   core: CoreV1Api,
-  opts: { name: string; fixtureDir: string; labels: Record<string, string>; resource: string; expectDevices: number },
+  opts: {
+    name: string;
+    fixtureDir: string;
+    labels: Record<string, string>;
+    resource: string;
+    expectDevices: number;
+    /** Also serve the kubelet pod-resources API (real server) and point the agent at it. */
+    podResources?: boolean;
+  },
 ): Promise<AgentNode> {
   const node: V1Node = {
     metadata: {
@@ -37,19 +47,21 @@ export async function startAgentNode(
     status: { capacity: { cpu: '128', memory: '1Ti', pods: '110' }, allocatable: { cpu: '128', memory: '1Ti', pods: '110' } },
   };
   await core.createNode({ body: node });
-  const dm = await KubeletDeviceManager.start({ binDir: env.binDir, runDir: env.runDir, name: `devicemanager-${opts.name}` });
+  const podResourcesSocket = opts.podResources ? join(env.runDir, `pod-resources-${opts.name}`, 'kubelet.sock') : '';
+  const dm = await KubeletDeviceManager.start({ binDir: env.binDir, runDir: env.runDir, name: `devicemanager-${opts.name}`, podResourcesSocket });
   const stateDir = join(env.runDir, `agent-state-${opts.name}`);
   mkdirSync(stateDir, { recursive: true });
-  const agent = startAgent({
+  const agentOptions = {
     runDir: env.runDir,
     kubeconfig: env.kubeconfigs.agent,
     nodeName: opts.name,
     devicePluginDir: dm.dir,
-    podResourcesSocket: '',
+    podResourcesSocket,
     stateDir,
     metricsPort: await freePort(),
     fixtureArgs: [`--fixture-dir=${join(REPO_ROOT, opts.fixtureDir)}`],
-  });
+  };
+  const agent = startAgent(agentOptions);
   const stop = async (): Promise<void> => {
     await stopProc(agent);
     await dm.stop();
@@ -78,7 +90,7 @@ export async function startAgentNode(
       const ready = n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
       return raw && ready && n.status?.allocatable?.[opts.resource] === String(opts.expectDevices) ? (JSON.parse(raw) as NodeInventory) : undefined;
     }, { proc: agent, timeoutMs: 60_000 });
-    return { name: opts.name, dm, agent, inventory, stop };
+    return { name: opts.name, dm, agent, inventory, stop, agentOptions };
   } catch (err) {
     await stop();
     throw err;

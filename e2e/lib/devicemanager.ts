@@ -33,14 +33,14 @@ export class KubeletDeviceManager {
     readonly dir: string,
   ) {}
 
-  static async start(opts: { binDir: string; runDir: string; name?: string; dir?: string }): Promise<KubeletDeviceManager> {
+  static async start(opts: { binDir: string; runDir: string; name?: string; dir?: string; podResourcesSocket?: string }): Promise<KubeletDeviceManager> {
     const dir = opts.dir ?? mkdtempSync(join(opts.runDir, 'device-plugins-'));
     let url: string | undefined;
     const proc = startProc({
       name: opts.name ?? 'devicemanager',
       runDir: opts.runDir,
       command: join(opts.binDir, 'devicemanager'),
-      args: [`--dir=${dir}`, '--listen=127.0.0.1:0'],
+      args: [`--dir=${dir}`, '--listen=127.0.0.1:0', ...(opts.podResourcesSocket ? [`--pod-resources-socket=${opts.podResourcesSocket}`] : [])],
       onStdoutLine: (line) => {
         try {
           const v = JSON.parse(line) as { url?: string };

@@ -22,6 +22,9 @@
 //	                              freed (UpdateAllocatedDevices).
 //	GET  /pods                    device ids per pod / container / resource
 //
+// With --pod-resources-socket it also serves the kubelet's real pod-resources v1
+// server (List / GetAllocatableResources / Get) over the admitted pods.
+//
 // Admission is serialised (the kubelet admits pods one at a time in its sync
 // loop); the device manager itself is what is being exercised.
 package main
@@ -285,6 +288,7 @@ func (h *harness) pods(w http.ResponseWriter, _ *http.Request) {
 func main() {
 	dir := flag.String("dir", "", "device-plugin directory (the kubelet's /var/lib/kubelet/device-plugins); kubelet.sock is created in it")
 	listen := flag.String("listen", "127.0.0.1:0", "loopback address of the control HTTP server")
+	podResourcesSocket := flag.String("pod-resources-socket", "", "serve the kubelet pod-resources v1 API on this unix socket (optional)")
 	flag.Parse()
 	if *dir == "" {
 		fmt.Fprintln(os.Stderr, "devicemanager: --dir is required (a temporary device-plugin directory)")
@@ -311,6 +315,15 @@ func main() {
 		}
 	}()
 
+	if *podResourcesSocket != "" {
+		prs, err := servePodResources(*podResourcesSocket, h)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "devicemanager: pod-resources: %v\n", err)
+			os.Exit(1)
+		}
+		defer prs.Stop()
+	}
+
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "devicemanager: listen: %v\n", err)
@@ -324,7 +337,7 @@ func main() {
 	mux.HandleFunc("POST /admit", h.admit)
 	mux.HandleFunc("POST /release", h.release)
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	line, _ := json.Marshal(map[string]string{"url": "http://" + ln.Addr().String(), "socket": socket})
+	line, _ := json.Marshal(map[string]string{"url": "http://" + ln.Addr().String(), "socket": socket, "podResourcesSocket": *podResourcesSocket})
 	fmt.Println(string(line))
 
 	sig := make(chan os.Signal, 1)
