@@ -280,6 +280,14 @@ export class Extender {
     }
     const uid = rec.meta.uid;
     this.memo.delete(uid);
+    if (rec.meta.nodeName !== undefined) {
+      // A retried bind (the first answer was lost): succeed if it is the same node, never undo it.
+      if (rec.meta.nodeName === args.Node) {
+        metrics.bindResults.inc({ result: 'already-bound' });
+        return { Error: '' };
+      }
+      return fail('already-bound', `pod ${who} is already bound to ${rec.meta.nodeName}`);
+    }
     let pod: PodRequest;
     try {
       pod = translatePod(rec.raw, state);
@@ -325,6 +333,11 @@ export class Extender {
       await kube.bind({ namespace: args.PodNamespace, name: args.PodName, uid, node: args.Node });
     } catch (err) {
       const message = `binding ${who} to ${args.Node}: ${messageOf(err)}`;
+      if (err instanceof ExtenderError && err.code === 'EXT_ERR_CONFLICT') {
+        // 409: the pod is already bound (a concurrent or earlier bind won); its annotations and
+        // grant are the informer's to settle, not ours to remove.
+        return fail('conflict', message);
+      }
       try {
         await kube.patchPodAnnotations(args.PodNamespace, args.PodName, removalPatch(annotations));
       } catch (err2) {

@@ -218,6 +218,22 @@ describe('bind', () => {
     expect(h.service.state.ledger.reservationCount()).toBe(1);
   });
 
+  it('a retried bind of a bound pod succeeds on the same node and never undoes the decision', async () => {
+    h = await startHarness();
+    h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 2)));
+    const pod = kubePod('p', { resources: { 'nvidia.com/gpu': '1' } });
+    h.cluster.put('pods', pod);
+    await h.post('/filter', cacheArgs(pod, ['n1']));
+    const args = { PodName: 'p', PodNamespace: 'ml', PodUID: 'uid-p', Node: 'n1' };
+    expect((await h.post('/bind', args)).json).toEqual({ Error: '' });
+    expect((await h.post('/bind', args)).json).toEqual({ Error: '' });
+    expect((await h.post('/bind', { ...args, Node: 'n2' })).json.Error).toMatch(/already bound to n1/);
+    expect(h.cluster.bindings).toHaveLength(1);
+    const ann = (h.cluster.pod('ml', 'p') as { metadata: { annotations: Record<string, string> } }).metadata.annotations;
+    expect(ann[POD_DECISION]).toBeDefined();
+    expect(h.service.state.holdings.get('uid-p')?.kind).toBe('bound');
+  });
+
   it('refuses unknown pods and UID mismatches with a message', async () => {
     h = await startHarness();
     expect((await h.post('/bind', { PodName: 'nope', PodNamespace: 'ml', PodUID: 'u', Node: 'n1' })).json.Error).toMatch(/not in the extender's cache/);
