@@ -152,7 +152,15 @@ export class Extender {
     const held = state.holdings.get(pod.uid);
     if (held !== undefined && held.kind !== 'bound') state.releaseGrant(pod.uid, 're-filtered');
 
-    const verdicts = this.judge(pod, names);
+    let verdicts: NodeVerdict[];
+    try {
+      verdicts = this.judge(pod, names);
+    } catch (err) {
+      // The engine refused the request itself (core RequestError): no node can take it.
+      for (const n of names) unresolvable[n] = `pod ${pod.namespace}/${pod.name}: ${messageOf(err)}`;
+      this.d.log.warn({ pod: `${pod.namespace}/${pod.name}`, err: messageOf(err) }, 'placement engine refused the pod');
+      return answer([]);
+    }
     const fits: NodeFits[] = [];
     const failedBy = new Map<string, number>();
     const unresolvableBy = new Map<string, number>();
@@ -257,7 +265,12 @@ export class Extender {
       for (const f of memo.fits) scores.set(f.node, f.score);
       held = memo.held;
     } else {
-      const verdicts = this.judge(pod, names);
+      let verdicts: NodeVerdict[] = [];
+      try {
+        verdicts = this.judge(pod, names);
+      } catch {
+        /* scored 0 below; prioritize errors never fail scheduling anyway */
+      }
       scores = new Map(verdicts.filter((v): v is NodeFits => v.fits).map((v) => [v.node, v.score]));
       held = null;
     }
@@ -311,7 +324,12 @@ export class Extender {
       decision = held.decision;
     } else {
       if (held !== undefined) state.releaseGrant(uid, `bound to ${args.Node}, not the held node ${held.decision.node}`);
-      const v = this.judge(pod, [args.Node])[0];
+      let v: NodeVerdict | undefined;
+      try {
+        v = this.judge(pod, [args.Node])[0];
+      } catch (err) {
+        return fail('bad-pod', `pod ${who}: ${messageOf(err)}`);
+      }
       if (v === undefined || !v.fits) return fail('no-fit', `pod ${who} no longer fits node ${args.Node}: ${v?.fits === false ? v.reason : 'not judged'}`);
       const fresh = v.decide();
       const q = this.quota().check(pod, fresh);
