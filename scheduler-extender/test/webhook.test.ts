@@ -136,3 +136,29 @@ describe('validating webhook', () => {
     });
   }
 });
+
+describe('webhook on arbitrary input', () => {
+  it('never throws; answers a review (allowed or denied with a message) or a 400', async () => {
+    const { review } = await import('../src/webhook.js');
+    const fc = (await import('fast-check')).default;
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.jsonValue(),
+          fc.record({ request: fc.record({ uid: fc.string(), kind: fc.constant({ kind: 'Pod' }), operation: fc.constantFrom('CREATE', 'UPDATE', 'DELETE'), object: fc.jsonValue() }) }),
+        ),
+        fc.constantFrom('mutate' as const, 'validate' as const),
+        (body, kind) => {
+          const r = review(kind, body, undefined);
+          expect([200, 400]).toContain(r.status);
+          const resp = (r.body as { response?: { allowed: boolean; status?: { message: string } } }).response;
+          if (r.status === 200) {
+            expect(typeof resp?.allowed).toBe('boolean');
+            if (resp?.allowed === false) expect(resp.status?.message).toMatch(/^Tessera: /);
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
