@@ -149,6 +149,11 @@ export class Extender {
       return answer([]);
     }
     if (pod.containers.length === 0) return answer(names);
+    if (!state.synced) {
+      // Judging against a partial cache could promise devices twice: make the scheduler retry.
+      metrics.filterOutcomes.inc({ outcome: 'error', reason: 'not-synced' });
+      return { ...answer([]), Error: `Tessera extender cache is not synced (${state.syncMessage}); retry` };
+    }
     const held = state.holdings.get(pod.uid);
     if (held !== undefined && held.kind !== 'bound') state.releaseGrant(pod.uid, 're-filtered');
 

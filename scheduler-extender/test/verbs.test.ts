@@ -89,6 +89,20 @@ describe('filter', () => {
     expect(new Set(reasons.map(([, t]) => t)).size).toBe(2); // one text for the small nodes, one for unknown nodes
   });
 
+  it('asks the scheduler to retry (Error) while a watch is broken, and serves again once synced', async () => {
+    h = await startHarness();
+    h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 1)));
+    const pod = kubePod('p');
+    h.cluster.put('pods', pod);
+    h.cluster.setSynced(false, 'watch not synced: pods');
+    const res = await h.post('/filter', cacheArgs(pod, ['n1']));
+    expect(res.json.Error).toMatch(/not synced \(watch not synced: pods\); retry/);
+    expect(res.json.NodeNames).toEqual([]);
+    expect((await fetch(`${h.base}/readyz`)).status).toBe(503);
+    h.cluster.setSynced(true);
+    expect((await h.post('/filter', cacheArgs(pod, ['n1']))).json.NodeNames).toEqual(['n1']);
+  });
+
   it('passes every sent node for a pod that asks for no accelerators', async () => {
     h = await startHarness();
     const pod = kubePod('cpu', { resources: { cpu: '2' } });
