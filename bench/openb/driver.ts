@@ -1,6 +1,6 @@
 /**
- * Shared driver of `tessera simulate`, `npm start` and the grid script: load the CSVs,
- * run each (policy, seed), and turn results into JSON rows and report input.
+ * Shared pieces of `tessera simulate`, `npm start` and the grid script: load and validate
+ * the CSVs, parse flags, and turn results into JSON rows and report input.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -9,8 +9,7 @@ import { SimArgsError, SimInputError } from './errors.js';
 import { atReportPoints } from './metrics.js';
 import { loadPublished, workloadOfPodFile } from './published.js';
 import type { ReportInput, ReportRunSummary } from './report.js';
-import { runSimulation, type PolicyName, type SimulationResult } from './simulate.js';
-import type { TopologyMode } from './cluster.js';
+import type { SimulationResult } from './simulate.js';
 
 export const DEFAULT_NODES_FILE = fileURLToPath(new URL('../data/openb/openb_node_list_gpu_node.csv', import.meta.url));
 export const DEFAULT_PODS_FILE = fileURLToPath(new URL('../data/openb/openb_pod_list_default.csv', import.meta.url));
@@ -67,39 +66,6 @@ export function parseTune(text: string): number {
   const v = Number(text);
   if (!Number.isFinite(v) || v <= 0 || v > 10) throw new SimArgsError(`--tune: expected a number in (0, 10], got '${text}'`);
   return v;
-}
-
-export interface RunRequest {
-  readonly inputs: Inputs;
-  readonly policies: readonly PolicyName[];
-  readonly seeds: readonly number[];
-  readonly tune: number;
-  readonly topology?: TopologyMode;
-  readonly onRunStart?: (policy: PolicyName, seed: number, index: number, total: number) => void;
-  readonly onProgress?: (done: number, total: number) => void;
-  readonly onRunEnd?: (result: SimulationResult) => void;
-}
-
-export function runAll(req: RunRequest): SimulationResult[] {
-  const out: SimulationResult[] = [];
-  const total = req.policies.length * req.seeds.length;
-  for (const policy of req.policies) {
-    for (const seed of req.seeds) {
-      req.onRunStart?.(policy, seed, out.length, total);
-      const r = runSimulation({
-        nodes: req.inputs.nodes,
-        pods: req.inputs.pods,
-        policy,
-        seed,
-        tune: req.tune,
-        ...(req.topology === undefined ? {} : { topology: req.topology }),
-        ...(req.onProgress === undefined ? {} : { onProgress: req.onProgress }),
-      });
-      req.onRunEnd?.(r);
-      out.push(r);
-    }
-  }
-  return out;
 }
 
 /** The `--json` object of one run. */
