@@ -36,6 +36,8 @@ export function explainUnfit(u: Unfit): string {
       return `node ${u.node}: ${who} needs ${amount(u.requested, u.unit)} device memory per device, at most ${amount(u.free, u.unit)} free on a device (device capacity ${u.capacity} MiB)${tail}`;
     case 'device-compute':
       return `node ${u.node}: ${who} needs ${amount(u.requested, u.unit)} per device, at most ${u.free} free on a device (capacity ${u.capacity})${tail}`;
+    case 'device-slots':
+      return `node ${u.node}: ${who} needs ${amount(u.requested, u.unit)} with a free share slot, ${u.free} have one (${u.used} are at the node's per-device share limit of its advertised slots)${tail}`;
     case 'topology':
       return `node ${u.node}: ${who} needs ${amount(u.requested, u.unit)} in one interconnect group (HCCS ring), ${u.free} free but not in an allowed set${tail}`;
   }

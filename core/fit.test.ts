@@ -229,3 +229,39 @@ describe('heterogeneous devices', () => {
     if (!r.ok) expect(r.unfit).toMatchObject({ resource: 'device-count', requested: 2, capacity: 1, unresolvable: true });
   });
 });
+
+describe('share slot cap (Node.maxSharesPerDevice)', () => {
+  // one device with 16384 MiB / 1000 milli: memory and compute would take 16 shares of
+  // 1000 MiB / 50 milli, but the node advertises only 2 slots per device
+  const capped = (grants: [string, Placement][]) => {
+    const l = Ledger.fromNodes([{ ...buildNvidiaNode({ ...base, gpus: 1 }), maxSharesPerDevice: 2 }]);
+    for (const g of grants) {
+      const r = l.reserve(g[0], g[1]);
+      if (!r.ok) throw new Error(r.reason);
+    }
+    return l;
+  };
+  const share = sharePod({ count: 1, memoryMiB: 1000, computeMilli: 50 });
+
+  it('accepts shares while a slot is free', () => {
+    const r = fit(capped([grant('a', 0, 1000, 50)]), share);
+    expect(r.ok).toBe(true);
+  });
+
+  it('refuses a share once every slot is taken, naming the slot limit', () => {
+    const r = fit(capped([grant('a', 0, 1000, 50), grant('b', 0, 1000, 50)]), share);
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.unfit.resource).toBe('device-slots');
+      expect(r.unfit.free).toBe(0);
+      expect(r.unfit.used).toBe(1);
+    }
+  });
+
+  it('the ledger itself refuses a share beyond the slot limit', () => {
+    const l = capped([grant('a', 0, 1000, 50), grant('b', 0, 1000, 50)]);
+    const [uid, placement] = grant('c', 0, 1000, 50);
+    const r = l.reserve(uid, placement);
+    expect(r.ok).toBe(false);
+  });
+});

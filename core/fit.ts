@@ -29,6 +29,7 @@ export type UnfitResource =
   | 'device-count'
   | 'device-memory'
   | 'device-compute'
+  | 'device-slots'
   | 'topology';
 
 export type UnfitUnit = 'milli-cpu' | 'MiB' | 'devices' | 'milli-device';
@@ -226,6 +227,8 @@ export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, opti
     let anyMemCap = false;
     let anyComputeCap = false;
     let capFit = 0;
+    let slotFull = 0;
+    const maxShares = node.maxSharesPerDevice;
     for (let i = 0; i < n; i++) {
       if (c.modelOk[s.devModel[i] as number] !== 1) continue;
       const dev = node.devices[i];
@@ -246,6 +249,10 @@ export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, opti
       if (mf < needMem) continue;
       memOk |= 1 << i;
       if (cf < c.computeMilli) continue;
+      if (maxShares !== undefined && (s.devShares[i] as number) >= maxShares) {
+        slotFull++;
+        continue;
+      }
       cand |= 1 << i;
     }
     const needMemShown = c.memoryMiB ?? (c.memoryPercent === undefined ? 0 : percentOfMiB(memCap, c.memoryPercent));
@@ -257,6 +264,10 @@ export function fitNode(ledger: Ledger, nodeIndex: number, cp: CompiledPod, opti
     }
     const nCand = popcount(cand);
     if (nCand < c.count) {
+      if (nCand + slotFull >= c.count) {
+        // devices have room, but every share slot the kubelet knows of on them is taken
+        return unfit(node.name, 'device-slots', name, c.count, nCand, slotFull, n, 'devices');
+      }
       if (popcount(memOk) < c.count) {
         return unfit(node.name, 'device-memory', name, needMemShown, maxMemFree, memCap - maxMemFree, memCap, 'MiB');
       }

@@ -324,6 +324,10 @@ function checkPlacement(s: NodeState, p: Placement, overcommit: number): string 
       if (d.exclusive && ((s.devShares[pos] ?? 0) > 0 || (s.devMemUsed[pos] ?? 0) > 0)) {
         return `device ${d.id} is shared, cannot be taken whole`;
       }
+      const maxShares = s.node.maxSharesPerDevice;
+      if (!d.exclusive && maxShares !== undefined && (s.devShares[pos] ?? 0) >= maxShares) {
+        return `device ${d.id} already holds ${maxShares} shares, its slot limit`;
+      }
       if ((s.devMemUsed[pos] ?? 0) + d.memoryMiB > dev.memoryMiB) return `device ${d.id} memory over capacity`;
       const limit = d.exclusive ? dev.computeMilli : dev.computeMilli * overcommit;
       if ((s.devComputeUsed[pos] ?? 0) + d.computeMilli > limit) return `device ${d.id} compute over capacity`;

@@ -49,6 +49,11 @@ export interface Node {
   readonly pool?: string;
   readonly devices: readonly Device[];
   readonly topology: Topology;
+  /**
+   * Most shares one device may hold (the node agent advertises this many virtual device
+   * slots per device to the kubelet, `NodeInventory.slotsPerDevice`); undefined = no cap.
+   */
+  readonly maxSharesPerDevice?: number;
 }
 
 /** Device models on a node (unique, in device order). */

@@ -22,13 +22,15 @@ function sentence(u: Unfit): string {
     case 'accelerator-model':
       return `no accelerator of a model ${who} allows`;
     case 'device-count':
-      return `node cannot give ${u.requested} devices to ${who} (too few matching devices, or a count its interconnect rules forbid)`;
+      return `node cannot give ${u.requested} devices to ${who} (too few matching devices, or a count its interconnect rules forbid: Ascend 910 HCCS rings allow 1, 2, 4 or 8 chips per node)`;
     case 'devices':
       return `insufficient free whole devices (${who} needs ${u.requested})`;
     case 'device-memory':
       return `insufficient free device memory (${who} needs ${u.requested} MiB per device)`;
     case 'device-compute':
       return `insufficient free device compute (${who} needs ${u.requested} milli per device)`;
+    case 'device-slots':
+      return `no free share slot on enough devices for ${who} (needs ${u.requested}; each device takes at most the share slots its node agent advertises)`;
     case 'topology':
       return `no ${u.requested} free devices inside one interconnect group for ${who}`;
   }
