@@ -130,6 +130,9 @@ export function nodeEntryFrom(obj: unknown): NodeEntry | null {
       health: d.health,
     })),
     topology: (inventory?.topology ?? { kind: 'none' }) as Topology,
+    // The agent advertises this many virtual IDs per device to the kubelet: more shares on
+    // one device than that cannot be admitted by the kubelet, so core caps them (device-slots).
+    ...(inventory !== null ? { maxSharesPerDevice: inventory.slotsPerDevice } : {}),
   };
   return { node, inventory, problem, unschedulable: spec['unschedulable'] === true };
 }
