@@ -23,7 +23,7 @@ import {
 import type { Logger } from 'pino';
 import { CRD_GROUP, CRD_KINDS, CRD_VERSION, type CrdKind } from './crd.js';
 import { ExtenderError, messageOf } from './errors.js';
-import type { AccessAttributes, BindingTarget, ClusterSink, KubeAccess, LeaseRecord, UserInfo, WatchedKind } from './kube.js';
+import type { AccessAttributes, BindingTarget, ClusterSink, EvictionTarget, KubeAccess, LeaseRecord, UserInfo, WatchedKind } from './kube.js';
 
 export interface KubeClientOptions {
   readonly kubeconfig?: string;
@@ -175,6 +175,25 @@ export class KubeClient implements KubeAccess {
       );
     } catch (err) {
       throw kubeError(`patch annotations of pod ${namespace}/${name}`, err);
+    }
+  }
+
+  async evictPod(t: EvictionTarget): Promise<void> {
+    try {
+      // The pods/eviction subresource (RBAC: create pods/eviction); the API server honours PDBs.
+      await this.core.createNamespacedPodEviction({
+        name: t.name,
+        namespace: t.namespace,
+        body: {
+          apiVersion: 'policy/v1',
+          kind: 'Eviction',
+          metadata: { name: t.name, namespace: t.namespace },
+          ...(t.uid !== '' ? { deleteOptions: { preconditions: { uid: t.uid } } } : {}),
+        },
+      });
+    } catch (err) {
+      if (statusOf(err) === 404) return; // already gone: nothing left to evict
+      throw kubeError(`evict pod ${t.namespace}/${t.name}`, err);
     }
   }
 

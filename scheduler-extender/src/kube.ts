@@ -42,6 +42,22 @@ export interface PodPatcher {
   patchPodAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>): Promise<void>;
 }
 
+export interface EvictionTarget {
+  readonly namespace: string;
+  readonly name: string;
+  /** Precondition: evict only this incarnation of the pod ('' = any). */
+  readonly uid: string;
+}
+
+export interface Evictor {
+  /**
+   * POST /api/v1/namespaces/<ns>/pods/<name>/eviction (policy/v1 Eviction; PodDisruptionBudgets
+   * are honoured by the API server: a 429 comes back as EXT_ERR_KUBE). A pod that is already
+   * gone resolves (EXT_ERR_NOT_FOUND is not an error for the caller to retry).
+   */
+  evictPod(target: EvictionTarget): Promise<void>;
+}
+
 /** CRUD of the Tessera custom resources (cluster-scoped). */
 export interface CustomResources {
   listCustom(kind: CrdKind): Promise<unknown[]>;
@@ -89,4 +105,4 @@ export interface LeaseStore {
   updateLease(namespace: string, name: string, expectedVersion: string, rec: Omit<LeaseRecord, 'version'>): Promise<boolean>;
 }
 
-export interface KubeAccess extends ClusterSource, Binder, PodPatcher, CustomResources, AuthReviewer, LeaseStore {}
+export interface KubeAccess extends ClusterSource, Binder, PodPatcher, Evictor, CustomResources, AuthReviewer, LeaseStore {}

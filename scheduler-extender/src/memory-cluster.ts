@@ -8,6 +8,7 @@ import type {
   AccessAttributes,
   BindingTarget,
   ClusterSink,
+  EvictionTarget,
   KubeAccess,
   LeaseRecord,
   UserInfo,
@@ -46,6 +47,10 @@ export class MemoryCluster implements KubeAccess {
   readonly bindings: BindingTarget[] = [];
   /** Every annotation patch, in order. */
   readonly patches: { namespace: string; name: string; annotations: Record<string, string | null> }[] = [];
+  /** Every eviction that removed a pod, in order. */
+  readonly evictions: EvictionTarget[] = [];
+  /** Next evictPod calls fail with this message (consumed one per call), e.g. a PDB's 429. */
+  readonly evictionFailures: string[] = [];
   readonly accessChecks: { user: UserInfo; attrs: AccessAttributes }[] = [];
 
   constructor(private readonly opts: MemoryClusterOptions = {}) {}
@@ -119,6 +124,19 @@ export class MemoryCluster implements KubeAccess {
     }
     md['annotations'] = ann;
     this.put('pods', { ...pod, metadata: md });
+  }
+
+  // --- Evictor -------------------------------------------------------------------
+  async evictPod(t: EvictionTarget): Promise<void> {
+    const failure = this.evictionFailures.shift();
+    if (failure !== undefined) throw new ExtenderError('EXT_ERR_KUBE', failure);
+    const pod = this.pod(t.namespace, t.name);
+    if (pod === undefined) return; // already gone, like the real client
+    const uid = (pod['metadata'] as Obj)['uid'];
+    if (t.uid !== '' && uid !== t.uid) throw new ExtenderError('EXT_ERR_CONFLICT', `pod ${t.namespace}/${t.name}: UID ${String(uid)} does not match ${t.uid}`);
+    this.evictions.push(t);
+    // No kubelet here: an evicted pod (grace period 0) is simply deleted.
+    this.remove('pods', `${t.namespace}/${t.name}`);
   }
 
   // --- CustomResources ---------------------------------------------------------
