@@ -1,36 +1,34 @@
 /**
  * PlacementPort over core: `compilePod` + `fitNode` for the device choice or the structured
  * Unfit of each node, the production policy (`DEFAULT_POLICY`) for scores, `buildDecision`
- * (lazily, for the nodes that need one). On the live ledger, per-node results are memoised
- * with core's ScheduleCache (valid while a node's version is unchanged), so a filter over
- * thousands of nodes recomputes only the nodes that changed since the last pod of the same
- * shape. Scores map to 0–10 by the policy's maximum (absolute, so a score means the same
- * on every call). The FGD workload mix is refreshed by the service.
+ * (lazily, for the nodes that need one). The FGD workload mix is refreshed by the service.
+ *
+ * Hot path (`judgeInto`): on the live ledger, per-node results are memoised compactly, per
+ * pod shape, in typed arrays (node version at compute time, raw score or NaN, interned
+ * reason id), so a filter over thousands of nodes recomputes only the nodes that changed
+ * since the last pod of the same shape and allocates nothing per node. At most
+ * `shapesPerNode` shapes are kept (least recently used shape is dropped): about 20 bytes per
+ * node and shape. Fits are not stored: the chosen node's fit is recomputed (fitNode is a
+ * pure function of the node's state, which has not changed while its version is the same).
+ * Scores map to 0–10 by the policy's maximum (absolute, so a score means the same on every call).
  */
 import {
   DEFAULT_POLICY,
-  bindScheduleCache,
   buildDecision,
   compilePod,
   createFragCache,
   createPolicyScorer,
-  createScheduleCache,
   explainUnfit,
   fitNode,
-  lookupEntry,
   maxPolicyScore,
   podShapeKey,
-  shapeId,
-  storeEntry,
   typicalTaskClasses,
+  type CompiledPod,
   type Decision,
-  type FitResult,
-  type NodeFit,
   type FragCache,
   type Ledger,
   type PlacementOptions,
   type PodRequest,
-  type ScheduleCache,
   type ScoreContext,
   type TaskShape,
   type Unfit,
@@ -40,12 +38,63 @@ import { filterReason } from './filter-reason.js';
 
 const scorer = createPolicyScorer(DEFAULT_POLICY);
 const MAX_SCORE = maxPolicyScore(DEFAULT_POLICY);
-/** Default pod shapes memoised per node (each entry holds a fit or a reason): memory vs CPU. */
+/** Default pod shapes memoised per node (each entry: version, score, reason id): memory vs CPU. */
 export const DEFAULT_SHAPES_PER_NODE = 64;
+const MAX_REASONS = 10_000;
+
+/** The 0–10 extender score of a raw policy score. */
+export function extenderScore(raw: number): number {
+  return MAX_SCORE > 0 ? Math.max(0, Math.min(10, Math.round((raw / MAX_SCORE) * 10))) : 10;
+}
+
+/** One pod shape's memo column: per ledger position. */
+interface Slot {
+  key: string;
+  /** Node version the entry was computed at; −1: none. */
+  version: Float64Array;
+  /** Raw score, NaN when the node does not fit. */
+  raw: Float64Array;
+  /** Interned reason id when the node does not fit. */
+  reason: Int32Array;
+}
+
+/** Memo for one set of placement options (one compute overcommit). */
+interface OptionMemo {
+  readonly opts: PlacementOptions;
+  readonly fragCache: FragCache | undefined;
+  ledger: Ledger | null;
+  /** Shape key → slot, in least-recently-used-first order. */
+  readonly slots: Map<string, Slot>;
+}
+
+/** Per-call state for one overcommit value. */
+interface CallGroup {
+  readonly opts: PlacementOptions;
+  readonly ctx: ScoreContext;
+  readonly slot: Slot | undefined;
+}
+
+/**
+ * Output of `judgeInto`, reused across calls (grown as needed): for candidate k with
+ * ledger position `index[k]` ≥ 0, `raw[k]` is the raw score or NaN, and `reason[k]` the
+ * interned reason id (see `reasonText` …) when it is NaN.
+ */
+export class Judgement {
+  raw = new Float64Array(0);
+  reason = new Int32Array(0);
+  ensure(n: number): void {
+    if (this.raw.length >= n) return;
+    const cap = Math.max(n, this.raw.length * 2, 64);
+    this.raw = new Float64Array(cap);
+    this.reason = new Int32Array(cap);
+  }
+}
 
 export class CorePlacement implements PlacementPort {
   private fragCache: FragCache | undefined;
-  private readonly caches = new Map<number, ScheduleCache>();
+  private readonly memos = new Map<number, OptionMemo>();
+  private readonly reasonIds = new Map<string, number>();
+  private readonly reasons: { text: string; cls: string; unresolvable: boolean }[] = [];
 
   constructor(private readonly shapesPerNode = DEFAULT_SHAPES_PER_NODE) {}
 
@@ -55,58 +104,182 @@ export class CorePlacement implements PlacementPort {
     this.fragCache = mix.length === 0 ? undefined : createFragCache(mix, 200_000);
   }
 
+  reasonText(id: number): string {
+    return (this.reasons[id] as { text: string }).text;
+  }
+  reasonClass(id: number): string {
+    return (this.reasons[id] as { cls: string }).cls;
+  }
+  reasonUnresolvable(id: number): boolean {
+    return (this.reasons[id] as { unresolvable: boolean }).unresolvable;
+  }
+
+  private reasonId(u: Unfit): number {
+    const text = filterReason(u);
+    const key = `${u.resource}\u0000${u.unresolvable ? 1 : 0}\u0000${text}`;
+    let id = this.reasonIds.get(key);
+    if (id === undefined) {
+      if (this.reasons.length >= MAX_REASONS) {
+        // ids are stored in the memo: drop it with them
+        this.reasonIds.clear();
+        this.reasons.length = 0;
+        this.memos.clear();
+      }
+      id = this.reasons.length;
+      this.reasons.push({ text, cls: u.resource, unresolvable: u.unresolvable });
+      this.reasonIds.set(key, id);
+    }
+    return id;
+  }
+
+  private options(oc: number): PlacementOptions {
+    return { computeOvercommit: oc, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) };
+  }
+
+  private slotFor(oc: number, ledger: Ledger, shapeKey: string): Slot | undefined {
+    if (scorer.cacheable !== true) return undefined;
+    let m = this.memos.get(oc);
+    if (m === undefined || m.fragCache !== this.fragCache) {
+      m = { opts: this.options(oc), fragCache: this.fragCache, ledger, slots: new Map() };
+      this.memos.set(oc, m);
+    }
+    if (m.ledger !== ledger) {
+      m.ledger = ledger;
+      m.slots.clear();
+    }
+    const n = ledger.nodeCount;
+    let slot = m.slots.get(shapeKey);
+    if (slot !== undefined) {
+      m.slots.delete(shapeKey); // most recently used goes last
+    } else if (m.slots.size >= Math.max(1, this.shapesPerNode)) {
+      const [oldKey, old] = m.slots.entries().next().value as [string, Slot];
+      m.slots.delete(oldKey);
+      old.key = shapeKey;
+      old.version.fill(-1);
+      slot = old;
+    } else {
+      const cap = Math.max(64, n);
+      slot = { key: shapeKey, version: new Float64Array(cap).fill(-1), raw: new Float64Array(cap), reason: new Int32Array(cap) };
+    }
+    if (slot.version.length < n) {
+      const cap = Math.max(n, slot.version.length * 2);
+      const version = new Float64Array(cap).fill(-1);
+      version.set(slot.version);
+      const raw = new Float64Array(cap);
+      raw.set(slot.raw);
+      const reason = new Int32Array(cap);
+      reason.set(slot.reason);
+      slot = { key: shapeKey, version, raw, reason };
+    }
+    m.slots.set(shapeKey, slot);
+    return slot;
+  }
+
+  /**
+   * Judge `pod` on the ledger positions `index[0..n)` (each ≥ 0) into `out`, memoised when
+   * `cache` (the live ledger). Allocates nothing per node on memo hits.
+   */
+  judgeInto(
+    ledger: Ledger,
+    pod: PodRequest,
+    index: Int32Array,
+    n: number,
+    computeOvercommit: (k: number) => number,
+    out: Judgement,
+    cache: boolean,
+  ): void {
+    out.ensure(n);
+    const raw = out.raw;
+    const reason = out.reason;
+    let cp: CompiledPod | null = null;
+    const shapeKey = cache ? podShapeKey(pod) : '';
+    let lastOc = Number.NaN;
+    let g: CallGroup | undefined;
+    let groups: Map<number, CallGroup> | null = null;
+    for (let k = 0; k < n; k++) {
+      const i = index[k] as number;
+      const oc = computeOvercommit(k);
+      if (oc !== lastOc) {
+        groups ??= new Map();
+        g = groups.get(oc);
+        if (g === undefined) {
+          const opts = this.options(oc);
+          const slot = cache ? this.slotFor(oc, ledger, shapeKey) : undefined;
+          g = { opts, ctx: { ledger, options: opts, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) }, slot };
+          groups.set(oc, g);
+        }
+        lastOc = oc;
+      }
+      const grp = g as CallGroup;
+      const view = ledger.view(i);
+      const slot = grp.slot;
+      if (slot !== undefined && slot.version[i] === view.version) {
+        const r = slot.raw[i] as number;
+        raw[k] = r;
+        reason[k] = r === r ? -1 : (slot.reason[i] as number);
+        continue;
+      }
+      cp ??= compilePod(ledger, pod);
+      const f = fitNode(ledger, i, cp, grp.opts);
+      let r = Number.NaN;
+      let why = -1;
+      if (f.ok) r = scorer.score(view, pod, f.fit, grp.ctx);
+      else why = this.reasonId(f.unfit);
+      raw[k] = r;
+      reason[k] = why;
+      if (slot !== undefined) {
+        slot.version[i] = view.version;
+        slot.raw[i] = r;
+        slot.reason[i] = why;
+      }
+    }
+  }
+
+  /** The Decision for `pod` on ledger position `index` (which must fit). */
+  decideAt(ledger: Ledger, pod: PodRequest, index: number, computeOvercommit: number, nowMs: number): Decision {
+    const f = fitNode(ledger, index, compilePod(ledger, pod), this.options(computeOvercommit));
+    if (!f.ok) throw new Error(`node ${ledger.view(index).node.name} no longer fits: ${explainUnfit(f.unfit)}`);
+    return buildDecision(ledger, pod, f.fit, nowMs);
+  }
+
   evaluate(input: EvaluateInput): NodeVerdict[] {
     const { ledger, pod } = input;
-    const cp = compilePod(ledger, pod);
-    const shapeKey = podShapeKey(pod);
-    const out: NodeVerdict[] = [];
-    const optsByOc = new Map<number, { opts: PlacementOptions; ctx: ScoreContext; cache: ScheduleCache | undefined; shape: number }>();
-    let lastOc = Number.NaN;
-    let lastG: (typeof optsByOc extends Map<number, infer G> ? G : never) | undefined;
-    for (const name of input.nodes) {
-      const index = ledger.indexOf(name);
-      if (index < 0) {
-        out.push({ node: name, fits: false, reason: `node ${name}: not in the ledger`, reasonClass: 'unknown-node', unresolvable: true });
-        continue;
-      }
-      const oc = input.computeOvercommit(name);
-      let g = oc === lastOc ? lastG : optsByOc.get(oc);
-      if (g === undefined) {
-        const opts: PlacementOptions = { computeOvercommit: oc, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) };
-        let cache: ScheduleCache | undefined;
-        if (input.cache === true && scorer.cacheable === true) {
-          cache = this.caches.get(oc) ?? createScheduleCache(this.shapesPerNode);
-          this.caches.set(oc, cache);
-          bindScheduleCache(cache, scorer, opts);
-        }
-        g = { opts, ctx: { ledger, options: opts, ...(this.fragCache === undefined ? {} : { fragCache: this.fragCache }) }, cache, shape: cache === undefined ? -1 : shapeId(cache, shapeKey) };
-        optsByOc.set(oc, g);
-      }
-      lastOc = oc;
-      lastG = g;
-      const view = ledger.view(index);
-      let r: FitResult;
-      let s = 0;
-      const hit = g.cache === undefined ? undefined : lookupEntry(g.cache, index, view, g.shape);
-      if (hit !== undefined) {
-        r = hit.fit;
-        s = hit.score;
-      } else {
-        r = fitNode(ledger, index, cp, g.opts);
-        if (r.ok) s = scorer.score(view, pod, r.fit, g.ctx);
-        if (g.cache !== undefined) storeEntry(g.cache, index, view, g.shape, { fit: r, score: s });
-      }
-      if (!r.ok) {
-        out.push(unfitVerdict(r.unfit));
-        continue;
-      }
-      out.push(fitsVerdict(ledger, pod, r.fit, s, input.nowMs, name));
+    const names = input.nodes;
+    const index = new Int32Array(names.length);
+    const known: number[] = [];
+    for (let k = 0; k < names.length; k++) {
+      const i = ledger.indexOf(names[k] as string);
+      index[k] = i;
+      if (i >= 0) known.push(k);
     }
-    return out;
+    const idx = Int32Array.from(known, (k) => index[k] as number);
+    const out = new Judgement();
+    this.judgeInto(ledger, pod, idx, idx.length, (j) => input.computeOvercommit(names[known[j] as number] as string), out, input.cache === true);
+    const verdicts: NodeVerdict[] = [];
+    let j = 0;
+    for (let k = 0; k < names.length; k++) {
+      const name = names[k] as string;
+      const i = index[k] as number;
+      if (i < 0) {
+        verdicts.push({ node: name, fits: false, reason: `node ${name}: not in the ledger`, reasonClass: 'unknown-node', unresolvable: true });
+        continue;
+      }
+      const raw = out.raw[j] as number;
+      const why = out.reason[j] as number;
+      j++;
+      const oc = input.computeOvercommit(name);
+      if (raw === raw) {
+        verdicts.push(new FitVerdict(name, raw, extenderScore(raw), ledger, pod, i, this.options(oc), input.nowMs));
+      } else {
+        const r = this.reasons[why] as { text: string; cls: string; unresolvable: boolean };
+        verdicts.push(new UnfitVerdict(name, r.text, r.cls, r.unresolvable, ledger, pod, i, this.options(oc)));
+      }
+    }
+    return verdicts;
   }
 }
 
-/** A node that fits; the Decision is built only when asked for (usually for one node). */
+/** A node that fits; its fit and Decision are computed only when asked for (usually for one node). */
 class FitVerdict {
   readonly fits = true as const;
   private decision: Decision | null = null;
@@ -116,44 +289,43 @@ class FitVerdict {
     readonly score: number,
     private readonly ledger: Ledger,
     private readonly pod: PodRequest,
-    private readonly fit: NodeFit,
+    private readonly index: number,
+    private readonly opts: PlacementOptions,
     private readonly nowMs: number,
   ) {}
 
   decide(): Decision {
-    this.decision ??= buildDecision(this.ledger, this.pod, this.fit, this.nowMs);
+    if (this.decision === null) {
+      const f = fitNode(this.ledger, this.index, compilePod(this.ledger, this.pod), this.opts);
+      if (!f.ok) throw new Error(`node ${this.node} no longer fits: ${explainUnfit(f.unfit)}`);
+      this.decision = buildDecision(this.ledger, this.pod, f.fit, this.nowMs);
+    }
     return this.decision;
   }
 }
 
-function fitsVerdict(ledger: Ledger, pod: PodRequest, fit: NodeFit, raw: number, nowMs: number, node: string): NodeVerdict {
-  const score = MAX_SCORE > 0 ? Math.max(0, Math.min(10, Math.round((raw / MAX_SCORE) * 10))) : 10;
-  return new FitVerdict(node, raw, score, ledger, pod, fit, nowMs);
-}
-
-/** A node that does not fit: `reason` is the node-independent FailedNodes sentence, `detail` the full one. */
+/** A node that does not fit: `reason` is the node-independent FailedNodes sentence, `detail` the full one (computed on demand). */
 class UnfitVerdict {
   readonly fits = false as const;
-  constructor(private readonly u: Unfit) {}
-  get node(): string {
-    return this.u.node;
-  }
-  get reason(): string {
-    return filterReason(this.u);
-  }
+  constructor(
+    readonly node: string,
+    readonly reason: string,
+    readonly reasonClass: string,
+    readonly unresolvable: boolean,
+    private readonly ledger: Ledger,
+    private readonly pod: PodRequest,
+    private readonly index: number,
+    private readonly opts: PlacementOptions,
+  ) {}
   get detail(): string {
-    return explainUnfit(this.u);
-  }
-  get reasonClass(): string {
-    return this.u.resource;
-  }
-  get unresolvable(): boolean {
-    return this.u.unresolvable;
+    const f = fitNode(this.ledger, this.index, compilePod(this.ledger, this.pod), this.opts);
+    return f.ok ? this.reason : explainUnfit(f.unfit);
   }
 }
 
+/** The verdict of a structured Unfit. */
 export function unfitVerdict(u: Unfit): NodeVerdict {
-  return new UnfitVerdict(u);
+  return { node: u.node, fits: false, reason: filterReason(u), detail: explainUnfit(u), reasonClass: u.resource, unresolvable: u.unresolvable };
 }
 
 /** The FGD shape of a pod (first container's request), for the workload mix. */
