@@ -20,6 +20,7 @@ import type { ExtenderMetrics } from './metrics.js';
 import type { NodeFits, NodeVerdict, PlacementPort } from './placement-port.js';
 import { NO_QUOTA, type QuotaPort } from './quota-port.js';
 import { podMeta, translatePod } from './translate.js';
+import type { ReclaimHook } from './reclaim.js';
 import type {
   ExtenderArgs,
   ExtenderBindingArgs,
@@ -42,6 +43,8 @@ export interface ExtenderDeps {
   readonly journal: Journal;
   readonly log: Logger;
   readonly quota?: () => QuotaPort;
+  /** Active reclaim of borrowed capacity for refused pods (reclaim.ts). */
+  readonly reclaim?: ReclaimHook;
 }
 
 interface FilterMemo {
@@ -217,6 +220,16 @@ export class Extender {
     // Prioritize reads these scores; keep them for a bounded number of pending pods.
     if (this.memo.size >= 2048) this.memo.delete(this.memo.keys().next().value as string);
     this.memo.set(pod.uid, { version: state.version, fits, held: heldNode });
+    if (passed.length === 0 && this.d.reclaim !== undefined) {
+      // Borrowers hold this queue's guarantee: the leader evicts them; the scheduler retries.
+      const r = this.d.reclaim.onRefused(pod, names, now);
+      if (r !== null) {
+        delete unresolvable[r.node];
+        failed[r.node] = r.reason;
+        metrics.filterOutcomes.inc({ outcome: 'failed', reason: 'reclaiming' });
+        quotaProblem = { reason: r.reason, resolvable: true, reasonClass: 'quota' };
+      }
+    }
     if (passed.length === 0) this.notePending(pod, verdicts, quotaProblem, queue, now);
     else this.d.journal.clearPending(pod.uid);
     return answer(passed);

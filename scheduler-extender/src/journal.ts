@@ -22,6 +22,10 @@ export interface PreemptionEntry {
   readonly victims: readonly string[];
   readonly dropped: readonly { readonly uid: string; readonly why: string }[];
   readonly kind: 'priority' | 'reclaim';
+  /** Why, in a sentence (reclaims: whose guarantee, which borrowers). */
+  readonly reason?: string;
+  /** Namespace of each victim / spared pod, recorded while the pods still exist (tenant filtering). */
+  readonly namespaces?: Readonly<Record<string, string>>;
 }
 
 export class Journal {

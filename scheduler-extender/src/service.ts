@@ -11,6 +11,7 @@ import type { KubeAccess } from './kube.js';
 import { ExtenderMetrics } from './metrics.js';
 import { QuotaAdapter } from './quota-adapter.js';
 import { NO_QUOTA } from './quota-port.js';
+import { Reclaimer } from './reclaim.js';
 
 export interface ServiceOptions {
   readonly kube: KubeAccess;
@@ -30,6 +31,7 @@ export interface Service {
   readonly extender: Extender;
   readonly placement: CorePlacement;
   readonly quota: QuotaAdapter;
+  readonly reclaim: Reclaimer;
   readonly journal: Journal;
   readonly metrics: ExtenderMetrics;
   readonly kube: KubeAccess;
@@ -53,7 +55,18 @@ export function createService(opts: ServiceOptions): Service {
   const metrics = new ExtenderMetrics({ defaultMetrics: opts.defaultMetrics ?? false });
   const isLeader = opts.isLeader ?? (() => true);
   const log = opts.log;
-  const extender = new Extender({
+  const reclaim = new Reclaimer({
+    state,
+    placement,
+    quota: () => (quota.active() ? quota : null),
+    kube: opts.kube,
+    isLeader,
+    journal,
+    log: log.child({ component: 'reclaim' }),
+    registry: metrics.registry,
+    computeOvercommit: (node) => extender.overcommitOf(node),
+  });
+  const extender: Extender = new Extender({
     state,
     placement,
     kube: opts.kube,
@@ -64,6 +77,7 @@ export function createService(opts: ServiceOptions): Service {
     journal,
     log: log.child({ component: 'extender' }),
     quota: () => (quota.active() ? quota : NO_QUOTA),
+    reclaim,
   });
   state.onChange((e) => {
     if (e.type === 'synced') {
@@ -80,6 +94,7 @@ export function createService(opts: ServiceOptions): Service {
     extender,
     placement,
     quota,
+    reclaim,
     journal,
     metrics,
     kube: opts.kube,
