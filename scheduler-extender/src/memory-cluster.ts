@@ -51,6 +51,8 @@ export class MemoryCluster implements KubeAccess {
   readonly evictions: EvictionTarget[] = [];
   /** Next evictPod calls fail with this message (consumed one per call), e.g. a PDB's 429. */
   readonly evictionFailures: string[] = [];
+  /** When true an evicted pod only gets metadata.deletionTimestamp (a kubelet still stopping it). */
+  evictionGraceful = false;
   readonly accessChecks: { user: UserInfo; attrs: AccessAttributes }[] = [];
 
   constructor(private readonly opts: MemoryClusterOptions = {}) {}
@@ -135,6 +137,10 @@ export class MemoryCluster implements KubeAccess {
     const uid = (pod['metadata'] as Obj)['uid'];
     if (t.uid !== '' && uid !== t.uid) throw new ExtenderError('EXT_ERR_CONFLICT', `pod ${t.namespace}/${t.name}: UID ${String(uid)} does not match ${t.uid}`);
     this.evictions.push(t);
+    if (this.evictionGraceful) {
+      this.put('pods', { ...pod, metadata: { ...(pod['metadata'] as Obj), deletionTimestamp: '2026-11-22T00:00:00Z' } });
+      return;
+    }
     // No kubelet here: an evicted pod (grace period 0) is simply deleted.
     this.remove('pods', `${t.namespace}/${t.name}`);
   }

@@ -68,6 +68,8 @@ interface InFlight {
 /** A plan: which bound pods on `node` to evict so that the pod fits there and passes quota. */
 export interface ReclaimChoice {
   readonly node: string;
+  /** The preemptor's queue. */
+  readonly queue: string;
   readonly victims: readonly Allocation[];
 }
 
@@ -221,7 +223,7 @@ export class Reclaimer implements ReclaimHook {
       kept.push(a);
     }
     kept.reverse();
-    return { node, victims: kept };
+    return { node, queue: req.queue, victims: kept };
   }
 
   private execute(pod: PodRequest, choice: ReclaimChoice, nowMs: number): { node: string; reason: string } {
@@ -250,7 +252,7 @@ export class Reclaimer implements ReclaimHook {
       victims: choice.victims.map((a) => a.id),
       dropped: [],
       kind: 'reclaim',
-      reason: `queue of ${who} is within its guarantee; evicted borrowers of ${queues.join(', ')}: ${names.join(', ')}`,
+      reason: `queue ${choice.queue} is within its guarantee; evicted ${choice.victims.length} pod(s) borrowing beyond the guarantee of ${queues.join(', ')}`,
       namespaces,
     });
     log.info({ pod: who, node: choice.node, victims: names }, 'reclaiming borrowed capacity');

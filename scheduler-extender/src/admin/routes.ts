@@ -14,7 +14,8 @@ import { livePending } from '../server.js';
 import { authenticate, authorizeWrite, visibleTenants, type Caller } from './auth.js';
 import { buildOpenApi } from './openapi.js';
 import { CRD_SCHEMAS, ObjectName, PodPath } from './schemas.js';
-import { namespacesOf, nodeView, pendingView, usageView, whyView } from './views.js';
+import type { PreemptionEntry } from '../journal.js';
+import { namespacesOf, nodeView, pendingView, usageView, whyView, type NamespaceFilter } from './views.js';
 
 export const API = '/api/v1';
 
@@ -121,11 +122,45 @@ export function registerAdmin(root: FastifyInstance, service: Service): void {
   app.get(`${API}/preemptions`, async (req) => {
     const c = await caller(req);
     const ns = namespacesOf(service, tenantsOf(c));
-    return {
-      items: service.journal
-        .preemptions()
-        .filter((p) => ns === null || ns.has(p.preemptor.namespace))
-        .map((p) => ({ ...p, preemptor: { namespace: p.preemptor.namespace, name: p.preemptor.name, uid: p.preemptor.uid } })),
-    };
+    return { items: preemptionsView(service, ns) };
   });
+}
+
+/**
+ * Preemptions a caller may see. Unrestricted callers see everything. A tenant member sees an
+ * entry when its preemptor or one of its victims / spared pods is in the tenant's namespaces;
+ * every pod of another tenant is redacted: victim and spared UIDs become a count
+ * (`hiddenVictims`, `hiddenDropped`), the preemptor becomes "(hidden)", and the free-text
+ * reason (which names queues) is dropped whenever anything in the entry is hidden. A pod whose namespace is unknown counts as hidden.
+ */
+export function preemptionsView(service: Service, ns: NamespaceFilter): unknown[] {
+  const nsOf = (p: PreemptionEntry, uid: string): string | undefined => p.namespaces?.[uid] ?? service.state.pods.get(uid)?.meta.namespace;
+  const out: unknown[] = [];
+  for (const p of service.journal.preemptions()) {
+    const { namespaces: _ns, ...rest } = p;
+    const preemptor = { namespace: p.preemptor.namespace, name: p.preemptor.name, uid: p.preemptor.uid };
+    if (ns === null) {
+      out.push({ ...rest, preemptor });
+      continue;
+    }
+    const seen = (uid: string): boolean => {
+      const n = nsOf(p, uid);
+      return n !== undefined && ns.has(n);
+    };
+    const ownPreemptor = ns.has(p.preemptor.namespace);
+    const victims = p.victims.filter(seen);
+    const dropped = p.dropped.filter((d) => seen(d.uid));
+    if (!ownPreemptor && victims.length === 0 && dropped.length === 0) continue;
+    const { reason: _reason, ...safe } = rest;
+    const hidden = p.victims.length - victims.length + (p.dropped.length - dropped.length);
+    out.push({
+      ...(ownPreemptor && hidden === 0 ? rest : safe),
+      preemptor: ownPreemptor ? preemptor : { namespace: '(hidden)', name: '(hidden)', uid: '' },
+      victims,
+      dropped,
+      hiddenVictims: p.victims.length - victims.length,
+      hiddenDropped: p.dropped.length - dropped.length,
+    });
+  }
+  return out;
 }

@@ -122,6 +122,9 @@ export const PreemptionView = Type.Object(
     preemptor: PodRef,
     victims: Type.Array(Type.String()),
     dropped: Type.Array(Type.Object({ uid: Type.String(), why: Type.String() })),
+    reason: Type.Optional(Type.String()),
+    hiddenVictims: Type.Optional(Type.Integer({ description: 'victims in namespaces the caller may not see (tenant members only)' })),
+    hiddenDropped: Type.Optional(Type.Integer({ description: 'spared pods in namespaces the caller may not see (tenant members only)' })),
   },
   { $id: 'Preemption' },
 );
