@@ -11,13 +11,14 @@
  */
 import type { Logger } from 'pino';
 import type { Decision, PodRequest } from '../../core/index.js';
+import { Judgement, extenderScore, type CorePlacement } from './core-placement.js';
 import type { ClusterState } from './cluster-state.js';
 import { decisionAnnotations, removalPatch } from './decision-codec.js';
 import { ExtenderError, messageOf } from './errors.js';
 import type { Journal } from './journal.js';
 import type { Binder, PodPatcher } from './kube.js';
 import type { ExtenderMetrics } from './metrics.js';
-import type { NodeFits, NodeVerdict, PlacementPort } from './placement-port.js';
+import type { NodeVerdict } from './placement-port.js';
 import { NO_QUOTA, type QuotaPort } from './quota-port.js';
 import { podMeta, translatePod } from './translate.js';
 import type { ReclaimHook } from './reclaim.js';
@@ -34,7 +35,7 @@ import type {
 
 export interface ExtenderDeps {
   readonly state: ClusterState;
-  readonly placement: PlacementPort;
+  readonly placement: CorePlacement;
   readonly kube: Binder & PodPatcher;
   readonly clock: () => number;
   readonly reservationTtlMs: number;
@@ -49,9 +50,17 @@ export interface ExtenderDeps {
 
 interface FilterMemo {
   readonly version: number;
-  readonly fits: readonly NodeFits[];
+  /** Per ledger position: extender score + 1 of a node that passed judging, 0 otherwise. */
+  readonly scores: Uint8Array;
   readonly held: string | null;
 }
+
+/** Kind of a candidate in filter's scratch arrays. */
+const KNOWN = 0;
+const UNKNOWN = 1;
+const BROKEN = 2;
+const NOT_IN_LEDGER = 3;
+const UNKNOWN_REASON = "node not in the Tessera extender's cache (no Node object seen yet)";
 
 const SAMPLE = 8;
 
@@ -62,6 +71,11 @@ function nameOfNode(item: unknown): string | null {
 
 export class Extender {
   private readonly memo = new Map<string, FilterMemo>();
+  /** Filter scratch, reused across calls (filter is synchronous). */
+  private kind = new Uint8Array(0);
+  private pos = new Int32Array(0);
+  private knownK = new Int32Array(0);
+  private readonly judged = new Judgement();
 
   constructor(private readonly d: ExtenderDeps) {}
 
@@ -82,7 +96,7 @@ export class Extender {
     for (const n of names) {
       const e = state.nodes.get(n);
       if (e === undefined) {
-        out.push({ node: n, fits: false, reason: "node not in the Tessera extender's cache (no Node object seen yet)", reasonClass: 'unknown-node', unresolvable: true });
+        out.push({ node: n, fits: false, reason: UNKNOWN_REASON, reasonClass: 'unknown-node', unresolvable: true });
       } else if (e.problem !== null) {
         out.push({ node: n, fits: false, reason: e.problem, reasonClass: 'no-inventory', unresolvable: true });
       } else {
@@ -160,66 +174,145 @@ export class Extender {
     const held = state.holdings.get(pod.uid);
     if (held !== undefined && held.kind !== 'bound') state.releaseGrant(pod.uid, 're-filtered');
 
-    let verdicts: NodeVerdict[];
+    // Hot path: candidates resolved into scratch arrays, judged into typed arrays; per node
+    // only the FailedNodes entry is written (interned sentences), no per-node objects.
+    const n = names.length;
+    if (this.kind.length < n) {
+      const cap = Math.max(n, this.kind.length * 2);
+      this.kind = new Uint8Array(cap);
+      this.pos = new Int32Array(cap);
+      this.knownK = new Int32Array(cap);
+    }
+    const { kind, pos, knownK } = this;
+    const ledger = state.ledger;
+    let nKnown = 0;
+    for (let k = 0; k < n; k++) {
+      const name = names[k] as string;
+      const e = state.nodes.get(name);
+      if (e === undefined) kind[k] = UNKNOWN;
+      else if (e.problem !== null) kind[k] = BROKEN;
+      else {
+        const i = ledger.indexOf(name);
+        pos[k] = i;
+        if (i < 0) kind[k] = NOT_IN_LEDGER;
+        else {
+          kind[k] = KNOWN;
+          knownK[nKnown++] = k;
+        }
+      }
+    }
+    const judged = this.judged;
+    const placement = this.d.placement;
+    const knownPos = nKnown === n ? pos : Int32Array.from(knownK.subarray(0, nKnown), (k) => pos[k] as number);
+    let judgedAt = now;
+    const overcommit = state.pools.size === 0 ? () => 1 : (j: number) => this.overcommitOf(names[knownK[j] as number] as string);
     try {
-      verdicts = this.judge(pod, names);
+      placement.judgeInto(ledger, pod, knownPos, nKnown, overcommit, judged, true);
+      if (nKnown > 0) judgedAt = this.d.clock();
     } catch (err) {
       // The engine refused the request itself (core RequestError): no node can take it.
-      for (const n of names) unresolvable[n] = `pod ${pod.namespace}/${pod.name}: ${messageOf(err)}`;
+      for (const nm of names) unresolvable[nm] = `pod ${pod.namespace}/${pod.name}: ${messageOf(err)}`;
       this.d.log.warn({ pod: `${pod.namespace}/${pod.name}`, err: messageOf(err) }, 'placement engine refused the pod');
       return answer([]);
     }
-    const fits: NodeFits[] = [];
+    const raw = judged.raw;
+    const why = judged.reason;
+    // Unfit candidates in answer order: unknown and broken nodes first, then the judged ones.
+    const eachUnfit = (cb: (node: string, reason: string, reasonClass: string, unresolvable: boolean) => void): void => {
+      for (let k = 0; k < n; k++) {
+        const c = kind[k];
+        if (c === UNKNOWN) cb(names[k] as string, UNKNOWN_REASON, 'unknown-node', true);
+        else if (c === BROKEN) cb(names[k] as string, state.nodes.get(names[k] as string)?.problem ?? '', 'no-inventory', true);
+      }
+      for (let k = 0, j = 0; k < n; k++) {
+        const c = kind[k];
+        if (c === NOT_IN_LEDGER) {
+          const nm = names[k] as string;
+          cb(nm, `node ${nm}: not in the ledger`, 'unknown-node', true);
+        } else if (c === KNOWN) {
+          const r = raw[j] as number;
+          if (r !== r) {
+            const id = why[j] as number;
+            cb(names[k] as string, placement.reasonText(id), placement.reasonClass(id), placement.reasonUnresolvable(id));
+          }
+          j++;
+        }
+      }
+    };
     const failedBy = new Map<string, number>();
     const unresolvableBy = new Map<string, number>();
-    for (const v of verdicts) {
-      if (v.fits) {
-        fits.push(v);
-        continue;
-      }
-      const cls = v.reasonClass;
-      if (v.unresolvable) {
-        unresolvable[v.node] = v.reason;
+    eachUnfit((node, reason, cls, unres) => {
+      if (unres) {
+        unresolvable[node] = reason;
         unresolvableBy.set(cls, (unresolvableBy.get(cls) ?? 0) + 1);
       } else {
-        failed[v.node] = v.reason;
+        failed[node] = reason;
         failedBy.set(cls, (failedBy.get(cls) ?? 0) + 1);
       }
+    });
+    for (const [reason, c] of failedBy) metrics.filterOutcomes.inc({ outcome: 'failed', reason }, c);
+    for (const [reason, c] of unresolvableBy) metrics.filterOutcomes.inc({ outcome: 'unresolvable', reason }, c);
+    // Fitting candidates (j: position among the judged), their scores for prioritize.
+    const fitJ: number[] = [];
+    const memoScores = new Uint8Array(ledger.nodeCount);
+    for (let j = 0; j < nKnown; j++) {
+      const r = raw[j] as number;
+      if (r !== r) continue;
+      fitJ.push(j);
+      memoScores[knownPos[j] as number] = extenderScore(r) + 1;
     }
-    for (const [reason, n] of failedBy) metrics.filterOutcomes.inc({ outcome: 'failed', reason }, n);
-    for (const [reason, n] of unresolvableBy) metrics.filterOutcomes.inc({ outcome: 'unresolvable', reason }, n);
-    // Best first; ties keep the order the scheduler sent.
-    fits.sort((a, b) => b.rawScore - a.rawScore);
+    const nodeOfJ = (j: number): string => names[knownK[j] as number] as string;
+    // Best first; ties keep the order the scheduler sent (pick the first maximum, again after a refusal).
+    const tried = new Set<number>();
     let heldNode: string | null = null;
     let quotaProblem: { reason: string; resolvable: boolean; reasonClass: string } | null = null;
     let queue: string | null = null;
-    for (const best of fits) {
-      const decision = best.decide();
+    while (tried.size < fitJ.length) {
+      let best = -1;
+      let bestRaw = Number.NEGATIVE_INFINITY;
+      for (const j of fitJ) {
+        if (tried.has(j)) continue;
+        const r = raw[j] as number;
+        if (best < 0 || r > bestRaw) {
+          best = j;
+          bestRaw = r;
+        }
+      }
+      tried.add(best);
+      const node = nodeOfJ(best);
+      const oc = this.overcommitOf(node);
+      const decision = placement.decideAt(ledger, pod, knownPos[best] as number, oc, judgedAt);
       const q = this.quota().check(pod, decision);
       queue = q.queue;
       if (!q.ok) {
         quotaProblem = q;
         break;
       }
-      const r = state.reserve(decision, pod, now + this.d.reservationTtlMs, this.overcommitOf(best.node));
+      const r = state.reserve(decision, pod, now + this.d.reservationTtlMs, oc);
       if (r.ok) {
-        heldNode = best.node;
+        heldNode = node;
         break;
       }
-      failed[best.node] = r.reason;
+      failed[node] = r.reason;
     }
     let passed: string[];
     if (quotaProblem !== null) {
-      for (const f of fits) (quotaProblem.resolvable ? failed : unresolvable)[f.node] = quotaProblem.reason;
-      metrics.filterOutcomes.inc({ outcome: quotaProblem.resolvable ? 'failed' : 'unresolvable', reason: 'quota' }, fits.length);
+      // Best first, ties in the order sent (as the scheduler reads the map).
+      const order = [...fitJ].sort((a, b) => (raw[b] as number) - (raw[a] as number));
+      for (const j of order) (quotaProblem.resolvable ? failed : unresolvable)[nodeOfJ(j)] = quotaProblem.reason;
+      metrics.filterOutcomes.inc({ outcome: quotaProblem.resolvable ? 'failed' : 'unresolvable', reason: 'quota' }, fitJ.length);
+      passed = [];
+    } else if (heldNode === null) {
       passed = [];
     } else {
-      const fitNames = new Set(fits.map((f) => f.node));
-      passed = heldNode === null ? [] : names.filter((n) => fitNames.has(n) && failed[n] === undefined);
+      passed = [];
+      const fitNames = new Set<string>();
+      for (const j of fitJ) fitNames.add(nodeOfJ(j));
+      for (const nm of names) if (fitNames.has(nm) && failed[nm] === undefined) passed.push(nm);
     }
     // Prioritize reads these scores; keep them for a bounded number of pending pods.
     if (this.memo.size >= 2048) this.memo.delete(this.memo.keys().next().value as string);
-    this.memo.set(pod.uid, { version: state.version, fits, held: heldNode });
+    this.memo.set(pod.uid, { version: state.version, scores: memoScores, held: heldNode });
     if (passed.length === 0 && this.d.reclaim !== undefined) {
       // Borrowers hold this queue's guarantee: the leader evicts them; the scheduler retries.
       const r = this.d.reclaim.onRefused(pod, names, now);
@@ -230,14 +323,15 @@ export class Extender {
         quotaProblem = { reason: r.reason, resolvable: true, reasonClass: 'quota' };
       }
     }
-    if (passed.length === 0) this.notePending(pod, verdicts, quotaProblem, queue, now);
+    if (passed.length === 0) this.notePending(pod, names.length, eachUnfit, quotaProblem, queue, now);
     else this.d.journal.clearPending(pod.uid);
     return answer(passed);
   }
 
   private notePending(
     pod: PodRequest,
-    verdicts: readonly NodeVerdict[],
+    total: number,
+    eachUnfit: (cb: (node: string, reason: string, reasonClass: string) => void) => void,
     quota: { reason: string; reasonClass: string } | null,
     queue: string | null,
     now: number,
@@ -245,22 +339,21 @@ export class Extender {
     const counts = new Map<string, number>();
     const nodes: Record<string, string> = {};
     let sampled = 0;
-    for (const v of verdicts) {
-      if (v.fits) continue;
-      counts.set(v.reasonClass, (counts.get(v.reasonClass) ?? 0) + 1);
+    eachUnfit((node, reason, reasonClass) => {
+      counts.set(reasonClass, (counts.get(reasonClass) ?? 0) + 1);
       if (sampled < SAMPLE) {
-        nodes[v.node] = v.reason;
+        nodes[node] = reason;
         sampled++;
       }
-    }
+    });
     const top = [...counts].sort((a, b) => b[1] - a[1])[0];
     const reason = quota !== null ? 'quota' : (top?.[0] ?? 'no-nodes');
     const summary =
       quota !== null
         ? quota.reason
-        : verdicts.length === 0
+        : total === 0
           ? 'no candidate nodes were sent'
-          : `0/${verdicts.length} nodes fit: ${[...counts].map(([k, c]) => `${c} ${k}`).join(', ')}`;
+          : `0/${total} nodes fit: ${[...counts].map(([k, c]) => `${c} ${k}`).join(', ')}`;
     this.d.journal.setPending({ uid: pod.uid, namespace: pod.namespace, name: pod.name, atMs: now, reason, summary, nodes, queue });
   }
 
@@ -276,20 +369,29 @@ export class Extender {
     }
     if (pod.containers.length === 0) return names.map((n) => ({ Host: n, Score: 0 }));
     const memo = this.memo.get(pod.uid);
+    if (memo !== undefined) {
+      const { ledger } = state;
+      const { scores: s, held: h } = memo;
+      const out: HostPriority[] = new Array(names.length);
+      for (let k = 0; k < names.length; k++) {
+        const n = names[k] as string;
+        const i = ledger.indexOf(n);
+        const v = i >= 0 && i < s.length ? (s[i] as number) : 0;
+        out[k] = { Host: n, Score: n === h ? 10 : v === 0 ? 0 : Math.min(9, v - 1) };
+      }
+      return out;
+    }
     let scores: Map<string, number>;
     let held: string | null;
-    if (memo !== undefined) {
-      scores = new Map();
-      for (const f of memo.fits) scores.set(f.node, f.score);
-      held = memo.held;
-    } else {
+    {
       let verdicts: NodeVerdict[] = [];
       try {
         verdicts = this.judge(pod, names);
       } catch {
         /* scored 0 below; prioritize errors never fail scheduling anyway */
       }
-      scores = new Map(verdicts.filter((v): v is NodeFits => v.fits).map((v) => [v.node, v.score]));
+      scores = new Map();
+      for (const v of verdicts) if (v.fits) scores.set(v.node, v.score);
       held = null;
     }
     return names.map((n) => ({ Host: n, Score: n === held ? 10 : Math.min(9, Math.max(0, Math.round(scores.get(n) ?? 0))) }));
