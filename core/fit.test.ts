@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildNvidiaNode, podWith, sharePod, wholePod } from './builders.js';
 import { Ledger, type Placement } from './ledger.js';
-import { compilePod, fitNode, type PlacementOptions, type Unfit } from './fit.js';
+import { compilePod, fitNode, modelMatches, type PlacementOptions, type Unfit } from './fit.js';
 import { createFragCache } from './frag-cache.js';
 import type { PodRequest } from './request.js';
 
@@ -263,5 +263,24 @@ describe('share slot cap (Node.maxSharesPerDevice)', () => {
     const [uid, placement] = grant('c', 0, 1000, 50);
     const r = l.reserve(uid, placement);
     expect(r.ok).toBe(false);
+  });
+});
+
+describe('modelMatches (allow/deny lists name models by whole tokens)', () => {
+  const cases: { name: string; model: string; patterns: string[]; want: boolean }[] = [
+    { name: 'family name', model: 'NVIDIA A100-SXM4-80GB', patterns: ['A100'], want: true },
+    { name: 'shorter family is not a prefix match', model: 'NVIDIA A100-SXM4-80GB', patterns: ['A10'], want: false },
+    { name: 'A10 matches A10', model: 'NVIDIA A10', patterns: ['a10'], want: true },
+    { name: 'several tokens in order', model: 'NVIDIA A100-SXM4-80GB', patterns: ['a100-sxm4'], want: true },
+    { name: 'tokens out of order', model: 'NVIDIA A100-SXM4-80GB', patterns: ['sxm4 a100'], want: false },
+    { name: 'any pattern of the list', model: 'NVIDIA H100 80GB HBM3', patterns: ['A100', 'H100'], want: true },
+    { name: 'openb model names', model: 'V100M16', patterns: ['V100M16'], want: true },
+    { name: 'chip family covers its variants', model: 'Ascend910B', patterns: ['Ascend910'], want: true },
+    { name: 'variant letter is part of the family name', model: 'V100M16', patterns: ['V100'], want: true },
+    { name: 'a digit continues the number: 910 is not 9100', model: 'Ascend9100', patterns: ['Ascend910'], want: false },
+    { name: 'empty pattern matches nothing', model: 'NVIDIA T4', patterns: [''], want: false },
+  ];
+  it.each(cases)('$name', ({ model, patterns, want }) => {
+    expect(modelMatches(model, patterns)).toBe(want);
   });
 });

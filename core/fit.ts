@@ -123,10 +123,37 @@ export interface CompiledPod {
   readonly containers: readonly CompiledContainer[];
 }
 
-function matches(model: string, patterns: readonly string[] | undefined): boolean {
+/** Lower-case name tokens: `NVIDIA A100-SXM4-80GB` → [nvidia, a100, sxm4, 80gb]. */
+function modelTokens(name: string): string[] {
+  return name.toLowerCase().split(/[^a-z0-9.]+/).filter((t) => t.length > 0);
+}
+
+/** A pattern token names a model token that equals it or extends it by a non-digit. */
+function tokenMatches(modelToken: string, patternToken: string): boolean {
+  if (!modelToken.startsWith(patternToken)) return false;
+  const next = modelToken.charCodeAt(patternToken.length);
+  return Number.isNaN(next) || next < 48 || next > 57;
+}
+
+/**
+ * True when one of the patterns names this model: the pattern's tokens appear, in order
+ * and contiguous, among the model's tokens, each equal or extended by a non-digit. So
+ * `A100` and `a100-sxm4` match `NVIDIA A100-SXM4-80GB`, `Ascend910` matches `Ascend910B`
+ * and `V100` matches `V100M16`, but `A10` does not match `A100` (as a substring it would).
+ */
+export function modelMatches(model: string, patterns: readonly string[] | undefined): boolean {
   if (patterns === undefined) return false;
-  const m = model.toLowerCase();
-  return patterns.some((p) => m.includes(p.toLowerCase()));
+  const m = modelTokens(model);
+  return patterns.some((p) => {
+    const t = modelTokens(p);
+    if (t.length === 0) return false;
+    for (let i = 0; i + t.length <= m.length; i++) {
+      let k = 0;
+      while (k < t.length && tokenMatches(m[i + k] as string, t[k] as string)) k++;
+      if (k === t.length) return true;
+    }
+    return false;
+  });
 }
 
 /** Validate and compile a pod's accelerator requests; throws RequestError on nonsense. */
@@ -140,8 +167,8 @@ export function compilePod(ledger: Ledger, pod: PodRequest): CompiledPod {
     for (let id = 0; id < ledger.modelCount; id++) {
       const name = ledger.modelName(id);
       if (ledger.modelVendor(id) !== a.vendor) continue;
-      if (a.allow !== undefined && a.allow.length > 0 && !matches(name, a.allow)) continue;
-      if (matches(name, a.deny)) continue;
+      if (a.allow !== undefined && a.allow.length > 0 && !modelMatches(name, a.allow)) continue;
+      if (modelMatches(name, a.deny)) continue;
       modelOk[id] = 1;
     }
     if (a.kind === 'whole') {
