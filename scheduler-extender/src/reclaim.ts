@@ -34,9 +34,12 @@ import {
 import type { ClusterState } from './cluster-state.js';
 import { messageOf } from './errors.js';
 import type { Journal } from './journal.js';
-import type { Evictor } from './kube.js';
+import type { Evictor, PodPatcher } from './kube.js';
 import type { PlacementPort } from './placement-port.js';
 import type { QuotaAdapter } from './quota-adapter.js';
+
+/** Set on a pod once the borrowers evicted for it are gone (also what makes kube-scheduler retry it). */
+export const RECLAIMED_ANNOTATION = 'tessera.io/reclaimed';
 
 /** What filter does with a refused pod: null = nothing to reclaim; else answer `node` with `reason`. */
 export interface ReclaimHook {
@@ -48,7 +51,8 @@ export interface ReclaimDeps {
   readonly placement: PlacementPort;
   /** The quota adapter when queues are configured, else null. */
   readonly quota: () => QuotaAdapter | null;
-  readonly kube: Evictor;
+  readonly kube: Evictor & PodPatcher;
+  readonly clock: () => number;
   readonly isLeader: () => boolean;
   readonly journal: Journal;
   readonly log: Logger;
@@ -59,6 +63,8 @@ export interface ReclaimDeps {
 }
 
 interface InFlight {
+  readonly namespace: string;
+  readonly name: string;
   readonly node: string;
   readonly victims: readonly string[];
   readonly reason: string;
@@ -83,6 +89,12 @@ export class Reclaimer implements ReclaimHook {
 
   constructor(private readonly d: ReclaimDeps) {
     this.ttlMs = d.inFlightTtlMs ?? 60_000;
+    // When the last victim of a reclaim is gone, touch the waiting pod: kube-scheduler requeues
+    // an unschedulable pod on its own update, so it does not wait for an unrelated event (its
+    // informer may have seen the victims' deletion before ours did, and then it never asks again).
+    d.state.onChange((e) => {
+      if (e.type === 'grant-released') this.victimGone(e.podUid);
+    });
     this.reclaims = new Counter({
       name: 'tessera_extender_reclaims_total',
       help: 'Borrowed pods the extender evicted to give a queue its guarantee back, by result (evicted, failed)',
@@ -100,6 +112,18 @@ export class Reclaimer implements ReclaimHook {
   private sweep(nowMs: number): void {
     for (const [uid, until] of this.evicting) if (until <= nowMs) this.evicting.delete(uid);
     for (const [uid, f] of this.byPod) if (f.expiresAtMs <= nowMs) this.byPod.delete(uid);
+  }
+
+  private victimGone(uid: string): void {
+    if (!this.evicting.delete(uid)) return;
+    for (const [podUid, f] of this.byPod) {
+      if (!f.victims.includes(uid) || f.victims.some((v) => this.evicting.has(v))) continue;
+      if (!this.d.isLeader()) continue;
+      const at = new Date(this.d.clock()).toISOString();
+      this.d.kube
+        .patchPodAnnotations(f.namespace, f.name, { [RECLAIMED_ANNOTATION]: `${f.victims.length} borrowed pod(s) on ${f.node} evicted; last gone at ${at}` })
+        .catch((err: unknown) => this.d.log.warn({ pod: `${f.namespace}/${f.name}`, uid: podUid, err: messageOf(err) }, 'could not mark the pod after reclaim'));
+    }
   }
 
   onRefused(pod: PodRequest, nodes: readonly string[], nowMs: number): { node: string; reason: string } | null {
@@ -244,7 +268,7 @@ export class Reclaimer implements ReclaimHook {
       const m = state.pods.get(a.id)?.meta;
       if (m !== undefined) namespaces[a.id] = m.namespace;
     }
-    this.byPod.set(pod.uid, { node: choice.node, victims: choice.victims.map((a) => a.id), reason, expiresAtMs: until });
+    this.byPod.set(pod.uid, { namespace: pod.namespace, name: pod.name, node: choice.node, victims: choice.victims.map((a) => a.id), reason, expiresAtMs: until });
     this.d.journal.addPreemption({
       atMs: nowMs,
       preemptor: { namespace: pod.namespace, name: pod.name, uid: pod.uid, priority: pod.priority },

@@ -60,6 +60,7 @@ export function createService(opts: ServiceOptions): Service {
     placement,
     quota: () => (quota.active() ? quota : null),
     kube: opts.kube,
+    clock,
     isLeader,
     journal,
     log: log.child({ component: 'reclaim' }),

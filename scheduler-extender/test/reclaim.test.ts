@@ -65,6 +65,8 @@ describe('active reclaim', () => {
     expect(j).toMatchObject({ kind: 'reclaim', node: 'n1', victims: ['uid-b2'], preemptor: { namespace: 'a', name: 'o1' } });
     expect(j.reason).toMatch(/qa.*guarantee.*qb/);
     expect(await (await fetch(`${h.base}/metrics`)).text()).toMatch(/tessera_extender_reclaims_total\{result="evicted"\} 1/);
+    // b2 is gone: the waiting pod is touched (kube-scheduler requeues it) and fits now.
+    expect(h.cluster.patches.filter((p) => p.name === 'o1').map((p) => Object.keys(p.annotations))).toEqual([['tessera.io/reclaimed']]);
     // b2 is gone: the owner fits now.
     const again = await filterOwner(h, 'o1', ['n1']);
     expect(again.passed).toEqual(['n1']);
