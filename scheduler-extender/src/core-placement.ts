@@ -94,7 +94,7 @@ export class CorePlacement implements PlacementPort {
   private fragCache: FragCache | undefined;
   private readonly memos = new Map<number, OptionMemo>();
   private readonly reasonIds = new Map<string, number>();
-  private readonly reasons: { text: string; cls: string; unresolvable: boolean }[] = [];
+  private readonly reasons: { text: string; json: string; cls: string; unresolvable: boolean }[] = [];
 
   constructor(private readonly shapesPerNode = DEFAULT_SHAPES_PER_NODE) {}
 
@@ -109,6 +109,10 @@ export class CorePlacement implements PlacementPort {
   }
   reasonClass(id: number): string {
     return (this.reasons[id] as { cls: string }).cls;
+  }
+  /** The reason as a JSON string literal. */
+  reasonJson(id: number): string {
+    return (this.reasons[id] as { json: string }).json;
   }
   reasonUnresolvable(id: number): boolean {
     return (this.reasons[id] as { unresolvable: boolean }).unresolvable;
@@ -126,7 +130,7 @@ export class CorePlacement implements PlacementPort {
         this.memos.clear();
       }
       id = this.reasons.length;
-      this.reasons.push({ text, cls: u.resource, unresolvable: u.unresolvable });
+      this.reasons.push({ text, json: JSON.stringify(text), cls: u.resource, unresolvable: u.unresolvable });
       this.reasonIds.set(key, id);
     }
     return id;

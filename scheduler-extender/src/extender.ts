@@ -22,6 +22,7 @@ import type { NodeVerdict } from './placement-port.js';
 import { NO_QUOTA, type QuotaPort } from './quota-port.js';
 import { podMeta, translatePod } from './translate.js';
 import type { ReclaimHook } from './reclaim.js';
+import { WIRE_JSON } from './wire.js';
 import type {
   ExtenderArgs,
   ExtenderBindingArgs,
@@ -61,6 +62,16 @@ const UNKNOWN = 1;
 const BROKEN = 2;
 const NOT_IN_LEDGER = 3;
 const UNKNOWN_REASON = "node not in the Tessera extender's cache (no Node object seen yet)";
+const BROKEN_POS = -2;
+const NOT_IN_LEDGER_POS = -3;
+const INDEX_LIKE = /^(?:0|[1-9][0-9]*)$/;
+
+/** JSON of a name as an object key, or '' when JS objects would order it first (array index). */
+function quoteKey(name: string): string {
+  const c = name.charCodeAt(0);
+  if (c >= 48 && c <= 57 && INDEX_LIKE.test(name) && Number(name) < 4294967295) return '';
+  return JSON.stringify(name);
+}
 
 const SAMPLE = 8;
 
@@ -75,6 +86,14 @@ export class Extender {
   private kind = new Uint8Array(0);
   private pos = new Int32Array(0);
   private knownK = new Int32Array(0);
+  /** Name → ledger position (≥ 0), BROKEN_POS or NOT_IN_LEDGER_POS; absent: unknown. Rebuilt when nodes change. */
+  private resolve: { structure: number; ledger: object; byName: Map<string, number> } | null = null;
+  /** Per ledger position: the JSON-quoted node name, or '' when it is array-index-like (key order differs). */
+  private quoted: string[] = [];
+  private quotedLedger: object | null = null;
+  /** Per ledger position: the last filter call that saw it (duplicate candidates). */
+  private seen = new Int32Array(0);
+  private call = 0;
   private readonly judged = new Judgement();
 
   constructor(private readonly d: ExtenderDeps) {}
@@ -185,20 +204,35 @@ export class Extender {
     }
     const { kind, pos, knownK } = this;
     const ledger = state.ledger;
+    const byName = this.byName();
+    if (this.seen.length < ledger.nodeCount) {
+      const seen = new Int32Array(Math.max(ledger.nodeCount, this.seen.length * 2));
+      seen.set(this.seen);
+      this.seen = seen;
+    }
+    const seen = this.seen;
+    const call = ++this.call;
+    // The wire JSON is written directly unless an object would differ (duplicate or index-like names).
+    let direct = nodeCache;
     let nKnown = 0;
     for (let k = 0; k < n; k++) {
       const name = names[k] as string;
-      const e = state.nodes.get(name);
-      if (e === undefined) kind[k] = UNKNOWN;
-      else if (e.problem !== null) kind[k] = BROKEN;
-      else {
-        const i = ledger.indexOf(name);
+      const i = byName.get(name);
+      if (i === undefined) {
+        kind[k] = UNKNOWN;
+        direct = false;
+      } else if (i === BROKEN_POS) {
+        kind[k] = BROKEN;
+        direct = false;
+      } else if (i === NOT_IN_LEDGER_POS) {
+        kind[k] = NOT_IN_LEDGER;
+        direct = false;
+      } else {
         pos[k] = i;
-        if (i < 0) kind[k] = NOT_IN_LEDGER;
-        else {
-          kind[k] = KNOWN;
-          knownK[nKnown++] = k;
-        }
+        kind[k] = KNOWN;
+        knownK[nKnown++] = k;
+        if (seen[i] === call) direct = false;
+        seen[i] = call;
       }
     }
     const judged = this.judged;
@@ -239,19 +273,50 @@ export class Extender {
         }
       }
     };
+    // FailedNodes: written as JSON text straight from the interned reasons (the usual case), or
+    // as objects below when no node is held (hooks and the pending journal read them).
+    let failedJson = '';
+    let unresolvableJson = '';
+    const perReason = new Map<number, number>();
+    if (direct) {
+      const quoted = this.quotedNames(ledger);
+      for (let j = 0; j < nKnown; j++) {
+        const r = raw[j] as number;
+        if (r === r) continue;
+        const id = why[j] as number;
+        perReason.set(id, (perReason.get(id) ?? 0) + 1);
+        const q = quoted[pos[knownK[j] as number] as number] as string;
+        if (q === '') {
+          direct = false;
+          break;
+        }
+        if (placement.reasonUnresolvable(id)) unresolvableJson += `${unresolvableJson === '' ? '' : ','}${q}:${placement.reasonJson(id)}`;
+        else failedJson += `${failedJson === '' ? '' : ','}${q}:${placement.reasonJson(id)}`;
+      }
+    }
     const failedBy = new Map<string, number>();
     const unresolvableBy = new Map<string, number>();
-    eachUnfit((node, reason, cls, unres) => {
-      if (unres) {
-        unresolvable[node] = reason;
-        unresolvableBy.set(cls, (unresolvableBy.get(cls) ?? 0) + 1);
-      } else {
-        failed[node] = reason;
-        failedBy.set(cls, (failedBy.get(cls) ?? 0) + 1);
+    if (direct) {
+      for (const [id, c] of perReason) {
+        const by = placement.reasonUnresolvable(id) ? unresolvableBy : failedBy;
+        const cls = placement.reasonClass(id);
+        by.set(cls, (by.get(cls) ?? 0) + c);
       }
-    });
+    } else {
+      eachUnfit((node, reason, cls, unres) => {
+        if (unres) {
+          unresolvable[node] = reason;
+          unresolvableBy.set(cls, (unresolvableBy.get(cls) ?? 0) + 1);
+        } else {
+          failed[node] = reason;
+          failedBy.set(cls, (failedBy.get(cls) ?? 0) + 1);
+        }
+      });
+    }
     for (const [reason, c] of failedBy) metrics.filterOutcomes.inc({ outcome: 'failed', reason }, c);
     for (const [reason, c] of unresolvableBy) metrics.filterOutcomes.inc({ outcome: 'unresolvable', reason }, c);
+    const refused: [string, string][] = [];
+    const objectsBuilt = !direct;
     // Fitting candidates (j: position among the judged), their scores for prioritize.
     const fitJ: number[] = [];
     const memoScores = new Uint8Array(ledger.nodeCount);
@@ -294,6 +359,27 @@ export class Extender {
         break;
       }
       failed[node] = r.reason;
+      refused.push([node, r.reason]);
+    }
+    for (const [node] of refused) if (quoteKey(node) === '') direct = false;
+    if (direct && heldNode !== null) {
+      // The usual answer: one node held, every other candidate failed or passed.
+      const passedDirect: string[] = [];
+      const fitNames = new Set<string>();
+      for (const j of fitJ) fitNames.add(nodeOfJ(j));
+      for (const nm of names) if (fitNames.has(nm) && failed[nm] === undefined) passedDirect.push(nm);
+      for (const [node, reason] of refused) failedJson += `${failedJson === '' ? '' : ','}${JSON.stringify(node)}:${JSON.stringify(reason)}`;
+      this.rememberScores(pod.uid, memoScores, heldNode);
+      this.d.journal.clearPending(pod.uid);
+      metrics.filterOutcomes.inc({ outcome: 'passed', reason: 'fits' }, passedDirect.length);
+      return directAnswer(passedDirect, failedJson, unresolvableJson);
+    }
+    if (!objectsBuilt) {
+      // Nothing held (or an odd name): the objects are needed after all (quota, reclaim, pending journal).
+      eachUnfit((node, reason, _cls, unres) => {
+        (unres ? unresolvable : failed)[node] = reason;
+      });
+      for (const [node, reason] of refused) failed[node] = reason;
     }
     let passed: string[];
     if (quotaProblem !== null) {
@@ -311,8 +397,7 @@ export class Extender {
       for (const nm of names) if (fitNames.has(nm) && failed[nm] === undefined) passed.push(nm);
     }
     // Prioritize reads these scores; keep them for a bounded number of pending pods.
-    if (this.memo.size >= 2048) this.memo.delete(this.memo.keys().next().value as string);
-    this.memo.set(pod.uid, { version: state.version, scores: memoScores, held: heldNode });
+    this.rememberScores(pod.uid, memoScores, heldNode);
     if (passed.length === 0 && this.d.reclaim !== undefined) {
       // Borrowers hold this queue's guarantee: the leader evicts them; the scheduler retries.
       const r = this.d.reclaim.onRefused(pod, names, now);
@@ -326,6 +411,35 @@ export class Extender {
     if (passed.length === 0) this.notePending(pod, names.length, eachUnfit, quotaProblem, queue, now);
     else this.d.journal.clearPending(pod.uid);
     return answer(passed);
+  }
+
+  /** Prioritize reads these scores; keep them for a bounded number of pending pods. */
+  private rememberScores(uid: string, scores: Uint8Array, held: string | null): void {
+    if (this.memo.size >= 2048) this.memo.delete(this.memo.keys().next().value as string);
+    this.memo.set(uid, { version: this.d.state.version, scores, held });
+  }
+
+  private byName(): Map<string, number> {
+    const { state } = this.d;
+    const r = this.resolve;
+    if (r !== null && r.structure === state.structureVersion && r.ledger === state.ledger) return r.byName;
+    const byName = new Map<string, number>();
+    for (const [name, e] of state.nodes) {
+      const i = state.ledger.indexOf(name);
+      byName.set(name, e.problem !== null ? BROKEN_POS : i < 0 ? NOT_IN_LEDGER_POS : i);
+    }
+    this.resolve = { structure: state.structureVersion, ledger: state.ledger, byName };
+    return byName;
+  }
+
+  private quotedNames(ledger: { readonly nodeCount: number; view(i: number): { readonly node: { readonly name: string } } }): string[] {
+    if (this.quotedLedger !== ledger) {
+      this.quotedLedger = ledger;
+      this.quoted = [];
+    }
+    const q = this.quoted;
+    for (let i = q.length; i < ledger.nodeCount; i++) q.push(quoteKey(ledger.view(i).node.name));
+    return q;
   }
 
   private notePending(
@@ -586,6 +700,28 @@ export class Extender {
     });
     return { keep: [...others, ...needed], dropped, reclaim };
   }
+}
+
+/** A node-cache filter answer whose wire JSON was written directly; the objects are parsed from it on demand. */
+function directAnswer(passed: string[], failedJson: string, unresolvableJson: string): ExtenderFilterResult {
+  let failed: Record<string, string> | null = null;
+  let unresolvable: Record<string, string> | null = null;
+  const r = {
+    Nodes: null,
+    NodeNames: passed,
+    get FailedNodes(): Record<string, string> {
+      return (failed ??= JSON.parse(`{${failedJson}}`) as Record<string, string>);
+    },
+    get FailedAndUnresolvableNodes(): Record<string, string> {
+      return (unresolvable ??= JSON.parse(`{${unresolvableJson}}`) as Record<string, string>);
+    },
+    Error: '',
+  };
+  Object.defineProperty(r, WIRE_JSON, {
+    value: (): string =>
+      `{"Nodes":null,"NodeNames":${JSON.stringify(passed)},"FailedNodes":{${failedJson}},"FailedAndUnresolvableNodes":{${unresolvableJson}},"Error":""}`,
+  });
+  return r;
 }
 
 function safeName(pod: unknown): string {

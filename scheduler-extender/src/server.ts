@@ -8,7 +8,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ExtenderError, httpStatusFor, messageOf } from './errors.js';
 import type { Service } from './service.js';
 import type { Verb } from './metrics.js';
-import { ExtenderArgs, ExtenderBindingArgs, ExtenderPreemptionArgs } from './wire.js';
+import { ExtenderArgs, ExtenderBindingArgs, ExtenderPreemptionArgs, wireJson } from './wire.js';
 import { registerAdmin } from './admin/routes.js';
 import { registerUi } from './ui/plugin.js';
 
@@ -65,7 +65,11 @@ export function buildServer(service: Service, opts: ServerOptions = {}): Fastify
     return reply.code(500).send({ code: 'EXT_ERR_INTERNAL', message: `${path}: internal error: ${messageOf(err)}` });
   });
 
-  app.post(`${prefix}/filter`, { schema: { body: ExtenderArgs } }, async (req) => timed(service, 'filter', () => service.extender.filter(req.body)));
+  app.post(`${prefix}/filter`, { schema: { body: ExtenderArgs } }, async (req, reply) => {
+    // Sent as the JSON text the extender wrote (thousands of FailedNodes entries, no object walk).
+    const body = timed(service, 'filter', () => wireJson(service.extender.filter(req.body)));
+    return reply.type('application/json; charset=utf-8').send(body);
+  });
   app.post(`${prefix}/prioritize`, { schema: { body: ExtenderArgs } }, async (req) =>
     timed(service, 'prioritize', () => service.extender.prioritize(req.body)),
   );

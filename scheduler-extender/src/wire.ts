@@ -77,3 +77,15 @@ export interface MetaVictimsOut {
 export interface ExtenderPreemptionResult {
   NodeNameToMetaVictims: Record<string, MetaVictimsOut>;
 }
+
+/**
+ * An answer may carry its wire JSON, written directly (filter over thousands of nodes):
+ * a non-enumerable function under this key. The HTTP layer sends it as is.
+ */
+export const WIRE_JSON: unique symbol = Symbol('tessera.wireJson');
+
+/** The JSON text of a verb's answer: its directly written form if it has one. */
+export function wireJson(answer: object): string {
+  const f = (answer as { [WIRE_JSON]?: () => string })[WIRE_JSON];
+  return typeof f === 'function' ? f() : JSON.stringify(answer);
+}
