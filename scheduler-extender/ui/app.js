@@ -63,10 +63,7 @@ function uidNames(d) {
   for (const n of d.nodes) for (const dev of n.devices) for (const s of dev.shares) if (s.pod.uid !== '') m.set(s.pod.uid, podKey(s.pod));
   for (const p of d.pending) if (p.pod.uid !== '') m.set(p.pod.uid, podKey(p.pod));
   for (const p of d.preemptions) if (p.preemptor.uid !== '') m.set(p.preemptor.uid, podKey(p.preemptor));
-  if (!d.whoami.clusterReader) {
-    // Victims outside the caller's tenants are not named (the API gives only their UID).
-    for (const p of d.preemptions) for (const uid of [...p.victims, ...p.dropped.map((x) => x.uid)]) if (!m.has(uid)) m.set(uid, 'a pod outside your tenants');
-  }
+  // Victims outside the caller's tenants never reach the page: the API counts them (hiddenVictims).
   return m;
 }
 

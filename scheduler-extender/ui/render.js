@@ -297,6 +297,16 @@ export function renderPending(items, nowMs, open, whys, onToggle) {
   return [table('Pending pods and why', ['Pod', 'Queue', 'Reason', 'Why pending', 'Since', ''], rows, { id: 'pending-table' })];
 }
 
+// The admin API redacts other tenants' pods in an entry to a count (hiddenVictims / hiddenDropped).
+function outside(n) {
+  return n === 1 ? 'a pod outside your tenants' : `${n} pods outside your tenants`;
+}
+
+function victimsText(named, hidden) {
+  const all = hidden > 0 ? [...named, outside(hidden)] : named;
+  return all.length === 0 ? '—' : all.join(', ');
+}
+
 export function renderPreemptions(items, nowMs, uidNames) {
   if (items.length === 0) return [h('p', { class: 'muted' }, 'No preemption or reclaim recorded.')];
   const name = (uid) => uidNames.get(uid) ?? uid;
@@ -312,8 +322,11 @@ export function renderPreemptions(items, nowMs, uidNames) {
           h('td', {}, h('span', { class: `reason k-${p.kind}` }, p.kind)),
           h('td', {}, p.node),
           h('td', {}, p.preemptor.name === '(hidden)' ? h('span', { class: 'muted' }, 'another tenant\u2019s pod') : podKey(p.preemptor)),
-          h('td', {}, p.victims.length === 0 ? '—' : p.victims.map(name).join(', ')),
-          h('td', {}, p.dropped.length === 0 ? '—' : h('ul', { class: 'plain' }, p.dropped.map((d) => h('li', {}, `${name(d.uid)}: ${d.why}`)))),
+          h('td', {}, victimsText(p.victims.map(name), p.hiddenVictims ?? 0)),
+          h('td', {}, p.dropped.length === 0 && !p.hiddenDropped ? '—' : h('ul', { class: 'plain' }, [
+            ...p.dropped.map((d) => h('li', {}, `${name(d.uid)}: ${d.why}`)),
+            ...(p.hiddenDropped ? [h('li', { class: 'muted' }, outside(p.hiddenDropped))] : []),
+          ])),
         ),
       ),
       { id: 'preemption-table' },
