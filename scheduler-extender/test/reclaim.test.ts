@@ -132,6 +132,21 @@ describe('active reclaim', () => {
     expect(evicted(h)).toEqual([]);
   });
 
+  it('never evicts a fixed pool\'s pods even when they lie above a lowered guarantee', async () => {
+    h = await startHarness();
+    h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 8), { pool: 'train' }));
+    quotas(h, 'fixed');
+    for (let i = 0; i < 8; i++) await run(h, `b${i}`, 'b', ['n1']);
+    // The admin moves half of qb's guarantee to qa: qb's last 4 pods are now above its guarantee.
+    h.cluster.put('queues', { metadata: { name: 'qb' }, spec: { tenant: 'tb', pool: 'train', guarantee: { gpu: '4' }, lendIdle: false } });
+    h.cluster.put('queues', { metadata: { name: 'qa' }, spec: { tenant: 'ta', pool: 'train', guarantee: { gpu: '4' }, lendIdle: false } });
+    const r = await filterOwner(h, 'o1', ['n1']);
+    // core's reclaimCandidates lists these (mode fixed, above the new guarantee): the extender must refuse them.
+    expect(r.passed).toEqual([]);
+    expect(JSON.stringify(r)).not.toMatch(/being reclaimed/);
+    expect(evicted(h)).toEqual([]);
+  });
+
   it('a follower never evicts', async () => {
     let leader = true;
     h = await startHarness({ isLeader: () => leader });
