@@ -1,7 +1,7 @@
 /**
  * KubeClient (client-node) against a fake kube-apiserver on loopback: list-watch delivers
  * objects, a failing watch is restarted with backoff while the sink is told "not synced",
- * and Binding / merge patch / TokenReview / SubjectAccessReview / Lease requests have the
+ * and Binding / Eviction / merge patch / TokenReview / SubjectAccessReview / Lease requests have the
  * shapes the API server expects.
  */
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,6 +76,12 @@ async function fakeApiServer(opts: { failNodeWatches: number }): Promise<{ url: 
   }
   api.post('/api/v1/namespaces/:ns/pods/:name/binding', async (req) => ({ kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} }));
   api.patch('/api/v1/namespaces/:ns/pods/:name', async () => kubePod('p1'));
+  api.post('/api/v1/namespaces/:ns/pods/:name/eviction', async (req, reply) => {
+    const name = (req.params as { name: string }).name;
+    if (name === 'gone') return reply.code(404).send({ kind: 'Status', apiVersion: 'v1', code: 404, reason: 'NotFound', message: 'pods "gone" not found' });
+    if (name === 'guarded') return reply.code(429).send({ kind: 'Status', apiVersion: 'v1', code: 429, reason: 'TooManyRequests', message: "Cannot evict pod as it would violate the pod's disruption budget." });
+    return reply.code(201).send({ kind: 'Status', apiVersion: 'v1', status: 'Success', metadata: {} });
+  });
   api.post('/apis/authentication.k8s.io/v1/tokenreviews', async (req) => {
     const token = (req.body as { spec: { token: string } }).spec.token;
     return { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', status: token === 'good' ? { authenticated: true, user: { username: 'alice', groups: ['g1'] } } : { authenticated: false } };
@@ -138,6 +144,11 @@ describe('KubeClient against a fake kube-apiserver', () => {
     const p = srv.seen.find((s) => s.method === 'PATCH');
     expect(p?.contentType).toBe('application/merge-patch+json');
     expect(p?.body).toEqual({ metadata: { annotations: { 'tessera.io/decision': '{}', 'tessera.io/core-limit.0': null } } });
+    await client.evictPod({ namespace: 'ml', name: 'p1', uid: 'uid-p1' });
+    const ev = srv.seen.find((s) => s.url === '/api/v1/namespaces/ml/pods/p1/eviction');
+    expect(ev?.body).toMatchObject({ apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: 'p1', namespace: 'ml' }, deleteOptions: { preconditions: { uid: 'uid-p1' } } });
+    await client.evictPod({ namespace: 'ml', name: 'gone', uid: '' }); // already gone: resolves
+    await expect(client.evictPod({ namespace: 'ml', name: 'guarded', uid: '' })).rejects.toThrow(/evict pod ml\/guarded: 429.*disruption budget/);
     expect(await client.reviewToken('good')).toEqual({ username: 'alice', groups: ['g1'] });
     expect(await client.reviewToken('bad')).toBeNull();
     expect(await client.canI({ username: 'alice', groups: [] }, { verb: 'list', group: 'tessera.io', resource: 'tenants' })).toBe(true);
