@@ -94,6 +94,9 @@ export class CorePlacement implements PlacementPort {
   private fragCache: FragCache | undefined;
   private readonly memos = new Map<number, OptionMemo>();
   private readonly reasonIds = new Map<string, number>();
+  /** Bumped when reason ids are reused for other reasons (callers caching by id drop their cache). */
+  reasonEpoch = 0;
+  private mixKey = '';
   private readonly reasons: { text: string; json: string; cls: string; unresolvable: boolean }[] = [];
 
   constructor(private readonly shapesPerNode = DEFAULT_SHAPES_PER_NODE) {}
@@ -101,6 +104,10 @@ export class CorePlacement implements PlacementPort {
   /** Set the workload mix FGD scores against (typical shapes of the pods running now). */
   setWorkload(shapes: readonly TaskShape[]): void {
     const mix = typicalTaskClasses(shapes);
+    // An unchanged mix keeps its cache (and the placement memo, which a new one would reset).
+    const key = JSON.stringify(mix);
+    if (key === this.mixKey) return;
+    this.mixKey = key;
     this.fragCache = mix.length === 0 ? undefined : createFragCache(mix, 200_000);
   }
 
@@ -128,6 +135,7 @@ export class CorePlacement implements PlacementPort {
         this.reasonIds.clear();
         this.reasons.length = 0;
         this.memos.clear();
+        this.reasonEpoch++;
       }
       id = this.reasons.length;
       this.reasons.push({ text, json: JSON.stringify(text), cls: u.resource, unresolvable: u.unresolvable });

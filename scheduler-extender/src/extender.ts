@@ -51,7 +51,8 @@ export interface ExtenderDeps {
 
 interface FilterMemo {
   readonly version: number;
-  /** Per ledger position: extender score + 1 of a node that passed judging, 0 otherwise. */
+  /** The nodes that passed judging, in the order sent, and their extender scores. */
+  readonly names: readonly string[];
   readonly scores: Uint8Array;
   readonly held: string | null;
 }
@@ -91,6 +92,12 @@ export class Extender {
   /** Per ledger position: the JSON-quoted node name, or '' when it is array-index-like (key order differs). */
   private quoted: string[] = [];
   private quotedLedger: object | null = null;
+  /** Per ledger position: its last FailedNodes entry text and the reason id it was written for. */
+  private entryText: string[] = [];
+  private entryReason = new Int32Array(0);
+  private entryEpoch = 0;
+  private readonly failedParts: string[] = [];
+  private readonly unresolvableParts: string[] = [];
   /** Per ledger position: the last filter call that saw it (duplicate candidates). */
   private seen = new Int32Array(0);
   private call = 0;
@@ -275,8 +282,14 @@ export class Extender {
     };
     // FailedNodes: written as JSON text straight from the interned reasons (the usual case), or
     // as objects below when no node is held (hooks and the pending journal read them).
-    let failedJson = '';
-    let unresolvableJson = '';
+    if (this.entryEpoch !== placement.reasonEpoch) {
+      this.entryEpoch = placement.reasonEpoch;
+      this.entryText = [];
+    }
+    const failedParts = this.failedParts;
+    const unresolvableParts = this.unresolvableParts;
+    failedParts.length = 0;
+    unresolvableParts.length = 0;
     const perReason = new Map<number, number>();
     if (direct) {
       const quoted = this.quotedNames(ledger);
@@ -290,8 +303,15 @@ export class Extender {
           direct = false;
           break;
         }
-        if (placement.reasonUnresolvable(id)) unresolvableJson += `${unresolvableJson === '' ? '' : ','}${q}:${placement.reasonJson(id)}`;
-        else failedJson += `${failedJson === '' ? '' : ','}${q}:${placement.reasonJson(id)}`;
+        const p = pos[knownK[j] as number] as number;
+        // `"name":"reason"`, kept per node while its reason stays the same
+        let entry = this.entryText[p];
+        if (this.entryReason[p] !== id || entry === undefined) {
+          entry = `${q}:${placement.reasonJson(id)}`;
+          this.entryText[p] = entry;
+          this.entryReason[p] = id;
+        }
+        (placement.reasonUnresolvable(id) ? unresolvableParts : failedParts).push(entry);
       }
     }
     const failedBy = new Map<string, number>();
@@ -318,15 +338,23 @@ export class Extender {
     const refused: [string, string][] = [];
     const objectsBuilt = !direct;
     // Fitting candidates (j: position among the judged), their scores for prioritize.
-    const fitJ: number[] = [];
-    const memoScores = new Uint8Array(ledger.nodeCount);
+    const nodeOfJ = (j: number): string => names[knownK[j] as number] as string;
+    let nFit = 0;
     for (let j = 0; j < nKnown; j++) {
       const r = raw[j] as number;
-      if (r !== r) continue;
-      fitJ.push(j);
-      memoScores[knownPos[j] as number] = extenderScore(r) + 1;
+      if (r === r) nFit++;
     }
-    const nodeOfJ = (j: number): string => names[knownK[j] as number] as string;
+    const fitJ = new Int32Array(nFit);
+    const memoNames: string[] = new Array(nFit);
+    const memoScores = new Uint8Array(nFit);
+    for (let j = 0, t = 0; j < nKnown; j++) {
+      const r = raw[j] as number;
+      if (r !== r) continue;
+      fitJ[t] = j;
+      memoNames[t] = nodeOfJ(j);
+      memoScores[t] = extenderScore(r);
+      t++;
+    }
     // Best first; ties keep the order the scheduler sent (pick the first maximum, again after a refusal).
     const tried = new Set<number>();
     let heldNode: string | null = null;
@@ -364,15 +392,17 @@ export class Extender {
     for (const [node] of refused) if (quoteKey(node) === '') direct = false;
     if (direct && heldNode !== null) {
       // The usual answer: one node held, every other candidate failed or passed.
+      // Distinct names here: the fitting candidates in the order sent, less those refused.
       const passedDirect: string[] = [];
-      const fitNames = new Set<string>();
-      for (const j of fitJ) fitNames.add(nodeOfJ(j));
-      for (const nm of names) if (fitNames.has(nm) && failed[nm] === undefined) passedDirect.push(nm);
-      for (const [node, reason] of refused) failedJson += `${failedJson === '' ? '' : ','}${JSON.stringify(node)}:${JSON.stringify(reason)}`;
-      this.rememberScores(pod.uid, memoScores, heldNode);
+      for (const j of fitJ) {
+        const nm = nodeOfJ(j);
+        if (refused.length === 0 || failed[nm] === undefined) passedDirect.push(nm);
+      }
+      for (const [node, reason] of refused) failedParts.push(`${JSON.stringify(node)}:${JSON.stringify(reason)}`);
+      this.rememberScores(pod.uid, memoNames, memoScores, heldNode);
       this.d.journal.clearPending(pod.uid);
       metrics.filterOutcomes.inc({ outcome: 'passed', reason: 'fits' }, passedDirect.length);
-      return directAnswer(passedDirect, failedJson, unresolvableJson);
+      return directAnswer(passedDirect, failedParts.join(','), unresolvableParts.join(','));
     }
     if (!objectsBuilt) {
       // Nothing held (or an odd name): the objects are needed after all (quota, reclaim, pending journal).
@@ -397,7 +427,7 @@ export class Extender {
       for (const nm of names) if (fitNames.has(nm) && failed[nm] === undefined) passed.push(nm);
     }
     // Prioritize reads these scores; keep them for a bounded number of pending pods.
-    this.rememberScores(pod.uid, memoScores, heldNode);
+    this.rememberScores(pod.uid, memoNames, memoScores, heldNode);
     if (passed.length === 0 && this.d.reclaim !== undefined) {
       // Borrowers hold this queue's guarantee: the leader evicts them; the scheduler retries.
       const r = this.d.reclaim.onRefused(pod, names, now);
@@ -414,9 +444,9 @@ export class Extender {
   }
 
   /** Prioritize reads these scores; keep them for a bounded number of pending pods. */
-  private rememberScores(uid: string, scores: Uint8Array, held: string | null): void {
+  private rememberScores(uid: string, names: string[], scores: Uint8Array, held: string | null): void {
     if (this.memo.size >= 2048) this.memo.delete(this.memo.keys().next().value as string);
-    this.memo.set(uid, { version: this.d.state.version, scores, held });
+    this.memo.set(uid, { version: this.d.state.version, names, scores, held });
   }
 
   private byName(): Map<string, number> {
@@ -436,9 +466,15 @@ export class Extender {
     if (this.quotedLedger !== ledger) {
       this.quotedLedger = ledger;
       this.quoted = [];
+      this.entryText = [];
     }
     const q = this.quoted;
     for (let i = q.length; i < ledger.nodeCount; i++) q.push(quoteKey(ledger.view(i).node.name));
+    if (this.entryReason.length < q.length) {
+      const r = new Int32Array(Math.max(q.length, this.entryReason.length * 2)).fill(-1);
+      r.set(this.entryReason);
+      this.entryReason = r;
+    }
     return q;
   }
 
@@ -484,14 +520,25 @@ export class Extender {
     if (pod.containers.length === 0) return names.map((n) => ({ Host: n, Score: 0 }));
     const memo = this.memo.get(pod.uid);
     if (memo !== undefined) {
-      const { ledger } = state;
-      const { scores: s, held: h } = memo;
+      // kube-scheduler sends back (a subsequence of) the names filter passed, in order: walk
+      // both lists; anything else is looked up by name.
+      const { names: fitNames, scores: s, held: h } = memo;
+      let byName: Map<string, number> | null = null;
       const out: HostPriority[] = new Array(names.length);
+      let p = 0;
       for (let k = 0; k < names.length; k++) {
         const n = names[k] as string;
-        const i = ledger.indexOf(n);
-        const v = i >= 0 && i < s.length ? (s[i] as number) : 0;
-        out[k] = { Host: n, Score: n === h ? 10 : v === 0 ? 0 : Math.min(9, v - 1) };
+        while (p < fitNames.length && fitNames[p] !== n && fitNames.length - p > names.length - k) p++;
+        let v: number;
+        if (p < fitNames.length && fitNames[p] === n) v = s[p++] as number;
+        else {
+          if (byName === null) {
+            byName = new Map();
+            for (let t = 0; t < fitNames.length; t++) byName.set(fitNames[t] as string, s[t] as number);
+          }
+          v = byName.get(n) ?? 0;
+        }
+        out[k] = { Host: n, Score: n === h ? 10 : Math.min(9, v) };
       }
       return out;
     }
