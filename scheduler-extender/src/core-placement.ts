@@ -117,6 +117,10 @@ export class CorePlacement implements PlacementPort {
   reasonClass(id: number): string {
     return (this.reasons[id] as { cls: string }).cls;
   }
+  /** Reason ids in use are 0 … reasonCount − 1. */
+  get reasonCount(): number {
+    return this.reasons.length;
+  }
   /** The reason as a JSON string literal. */
   reasonJson(id: number): string {
     return (this.reasons[id] as { json: string }).json;

@@ -96,6 +96,7 @@ export class Extender {
   private entryText: string[] = [];
   private entryReason = new Int32Array(0);
   private entryEpoch = 0;
+  private perReason = new Int32Array(64);
   private readonly failedParts: string[] = [];
   private readonly unresolvableParts: string[] = [];
   /** Per ledger position: the last filter call that saw it (duplicate candidates). */
@@ -290,14 +291,22 @@ export class Extender {
     const unresolvableParts = this.unresolvableParts;
     failedParts.length = 0;
     unresolvableParts.length = 0;
-    const perReason = new Map<number, number>();
+    // Unfit nodes counted per reason id (ids seen listed once, in `touched`).
+    if (this.perReason.length < placement.reasonCount) this.perReason = new Int32Array(Math.max(placement.reasonCount * 2, 64));
+    const perReason = this.perReason;
+    const touched: number[] = [];
     if (direct) {
       const quoted = this.quotedNames(ledger);
       for (let j = 0; j < nKnown; j++) {
         const r = raw[j] as number;
         if (r === r) continue;
         const id = why[j] as number;
-        perReason.set(id, (perReason.get(id) ?? 0) + 1);
+        if (id >= perReason.length) {
+          direct = false; // a reason first met in this call beyond the counters: count below instead
+          break;
+        }
+        if ((perReason[id] as number) === 0) touched.push(id);
+        perReason[id] = (perReason[id] as number) + 1;
         const q = quoted[pos[knownK[j] as number] as number] as string;
         if (q === '') {
           direct = false;
@@ -317,7 +326,8 @@ export class Extender {
     const failedBy = new Map<string, number>();
     const unresolvableBy = new Map<string, number>();
     if (direct) {
-      for (const [id, c] of perReason) {
+      for (const id of touched) {
+        const c = perReason[id] as number;
         const by = placement.reasonUnresolvable(id) ? unresolvableBy : failedBy;
         const cls = placement.reasonClass(id);
         by.set(cls, (by.get(cls) ?? 0) + c);
@@ -333,6 +343,7 @@ export class Extender {
         }
       });
     }
+    for (const id of touched) perReason[id] = 0;
     for (const [reason, c] of failedBy) metrics.filterOutcomes.inc({ outcome: 'failed', reason }, c);
     for (const [reason, c] of unresolvableBy) metrics.filterOutcomes.inc({ outcome: 'unresolvable', reason }, c);
     const refused: [string, string][] = [];
