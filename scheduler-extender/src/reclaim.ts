@@ -28,6 +28,7 @@ import {
   resolveQueue,
   type AdmitRequest,
   type Allocation,
+  type Ledger,
   type PodRequest,
   type QuotaBook,
 } from '../../core/index.js';
@@ -65,6 +66,9 @@ export interface ReclaimDeps {
 interface InFlight {
   readonly namespace: string;
   readonly name: string;
+  /** The waiting pod as translated (to place it on what-if ledgers while it waits). */
+  readonly request: PodRequest;
+  readonly queue: string;
   readonly node: string;
   readonly victims: readonly string[];
   readonly reason: string;
@@ -77,6 +81,8 @@ export interface ReclaimChoice {
   /** The preemptor's queue. */
   readonly queue: string;
   readonly victims: readonly Allocation[];
+  /** Nothing new to evict: evictions already in flight (these pods) make room on `node`. */
+  readonly waitingFor?: readonly string[];
 }
 
 export class Reclaimer implements ReclaimHook {
@@ -164,9 +170,18 @@ export class Reclaimer implements ReclaimHook {
       priority: pod.priority,
       ...(mode === 'elastic' || mode === 'fixed' ? { quotaMode: mode } : {}),
     });
-    const used0 = book.usedSnapshot();
-    const own = book.allocation(pod.uid);
-    if (own !== undefined) used0.set(own.queue, quotaMath.sub(used0.get(own.queue) ?? quotaMath.ZERO, own.amount));
+    const base = this.baseline(pod, book, quota, nowMs);
+    const used0 = base.used;
+    // Evictions already in flight may be enough: then wait for them instead of evicting more.
+    if (base.freed.size > 0) {
+      for (const node of known) {
+        const v = this.d.placement.evaluate({ ledger: base.ledger, pod, nodes: [node], nowMs, computeOvercommit: this.d.computeOvercommit })[0];
+        if (v === undefined || !v.fits) continue;
+        if (book.evaluate(baseReq(quota.amountOf(pod, v.decide())), used0).kind !== 'admitted') continue;
+        const onNode = [...base.freed].filter((u) => state.ledger.reservation(u)?.node === node);
+        if (onNode.length > 0) return { node, queue: r.queue, victims: [], waitingFor: onNode };
+      }
+    }
     let best: ReclaimChoice | null = null;
     for (const node of known) {
       const amount = quota.amountOf(pod, { node, containers: [] } as unknown as Parameters<QuotaAdapter['amountOf']>[1]);
@@ -178,10 +193,42 @@ export class Reclaimer implements ReclaimHook {
         .map((v) => v.allocation)
         .filter((a) => this.eligible(a, book, node));
       if (cands.length === 0) continue;
-      const c = this.planNode(pod, node, req, cands, used0, book, quota, nowMs);
+      const c = this.planNode(pod, node, req, cands, used0, book, quota, nowMs, base.ledger);
       if (c !== null && (best === null || c.victims.length < best.victims.length)) best = c;
     }
     return best;
+  }
+
+  /**
+   * The cluster as it will be once the evictions in flight are done: their victims released
+   * (ledger and quota use), and the other pods waiting for them placed where they wait.
+   */
+  private baseline(pod: PodRequest, book: QuotaBook, quota: QuotaAdapter, nowMs: number): { ledger: Ledger; used: Map<string, AdmitRequest['amount']>; freed: Set<string> } {
+    const { state } = this.d;
+    const ledger = state.ledger.clone();
+    ledger.release(pod.uid);
+    const used = book.usedSnapshot();
+    const sub = (id: string): void => {
+      const a = book.allocation(id);
+      if (a !== undefined) used.set(a.queue, quotaMath.sub(used.get(a.queue) ?? quotaMath.ZERO, a.amount));
+    };
+    sub(pod.uid);
+    const freed = new Set<string>();
+    for (const uid of this.evicting.keys()) {
+      if (state.ledger.reservation(uid) === undefined) continue;
+      ledger.release(uid);
+      sub(uid);
+      freed.add(uid);
+    }
+    for (const [uid, f] of this.byPod) {
+      if (uid === pod.uid || state.holdings.has(uid) || !f.victims.some((v) => freed.has(v))) continue;
+      const v = this.d.placement.evaluate({ ledger, pod: f.request, nodes: [f.node], nowMs, computeOvercommit: this.d.computeOvercommit })[0];
+      if (v === undefined || !v.fits) continue;
+      const d = v.decide();
+      const r = ledger.reserve(uid, { node: f.node, cpuMilli: f.request.cpuMilli, memoryMiB: f.request.memoryMiB, priority: f.request.priority, containers: d.containers }, { computeOvercommit: this.d.computeOvercommit(f.node) });
+      if (r.ok) used.set(f.queue, quotaMath.add(used.get(f.queue) ?? quotaMath.ZERO, quota.amountOf(f.request, d)));
+    }
+    return { ledger, used, freed };
   }
 
   private eligible(a: Allocation, book: QuotaBook, node: string): boolean {
@@ -203,10 +250,10 @@ export class Reclaimer implements ReclaimHook {
     book: QuotaBook,
     quota: QuotaAdapter,
     nowMs: number,
+    base: Ledger,
   ): ReclaimChoice | null {
     const { state } = this.d;
-    const ledger = state.ledger.clone();
-    ledger.release(pod.uid);
+    const ledger = base.clone();
     const used = new Map(used0);
     const ok = (): boolean => {
       const v = this.d.placement.evaluate({ ledger, pod, nodes: [node], nowMs, computeOvercommit: this.d.computeOvercommit })[0];
@@ -252,6 +299,12 @@ export class Reclaimer implements ReclaimHook {
 
   private execute(pod: PodRequest, choice: ReclaimChoice, nowMs: number): { node: string; reason: string } {
     const { state, log } = this.d;
+    if (choice.waitingFor !== undefined) {
+      // Wait with the others; victimGone touches this pod too when they are gone.
+      const reason = `capacity is being reclaimed: waiting for ${choice.waitingFor.length} evicted pod(s) on node ${choice.node} to go; retry when they are gone`;
+      this.byPod.set(pod.uid, { namespace: pod.namespace, name: pod.name, request: pod, queue: choice.queue, node: choice.node, victims: choice.waitingFor, reason, expiresAtMs: nowMs + this.ttlMs });
+      return { node: choice.node, reason };
+    }
     const who = `${pod.namespace}/${pod.name}`;
     const queues = [...new Set(choice.victims.map((a) => a.queue))].sort();
     const names = choice.victims.map((a) => {
@@ -268,7 +321,7 @@ export class Reclaimer implements ReclaimHook {
       const m = state.pods.get(a.id)?.meta;
       if (m !== undefined) namespaces[a.id] = m.namespace;
     }
-    this.byPod.set(pod.uid, { namespace: pod.namespace, name: pod.name, node: choice.node, victims: choice.victims.map((a) => a.id), reason, expiresAtMs: until });
+    this.byPod.set(pod.uid, { namespace: pod.namespace, name: pod.name, request: pod, queue: choice.queue, node: choice.node, victims: choice.victims.map((a) => a.id), reason, expiresAtMs: until });
     this.d.journal.addPreemption({
       atMs: nowMs,
       preemptor: { namespace: pod.namespace, name: pod.name, uid: pod.uid, priority: pod.priority },

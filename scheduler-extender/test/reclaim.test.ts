@@ -95,6 +95,29 @@ describe('active reclaim', () => {
     expect(h.service.journal.preemptions()).toHaveLength(2);
   });
 
+  it('a pod whose freed GPU another owner took waits for the evictions in flight instead of evicting more', async () => {
+    h = await startHarness();
+    h.cluster.evictionGraceful = true;
+    h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 8), { pool: 'train' }));
+    quotas(h);
+    for (let i = 0; i < 8; i++) await run(h, `b${i}`, 'b', ['n1']);
+    await filterOwner(h, 'o1', ['n1']);
+    await filterOwner(h, 'o2', ['n1']);
+    expect(evicted(h)).toEqual(['b6', 'b7']);
+    // b7 (evicted for o1) goes first, and o2 is scheduled into its GPU before o1 retries.
+    h.cluster.remove('pods', 'b/b7');
+    expect((await filterOwner(h, 'o2', ['n1'])).passed).toEqual(['n1']);
+    const o1 = await filterOwner(h, 'o1', ['n1']);
+    expect(o1.passed).toEqual([]);
+    expect(o1.failed['n1']).toMatch(/waiting for 1 evicted pod/);
+    expect(evicted(h)).toEqual(['b6', 'b7']);
+    // b6 goes: o1 is touched again and fits.
+    h.cluster.remove('pods', 'b/b6');
+    expect(h.cluster.patches.filter((p) => p.name === 'o1')).toHaveLength(2);
+    expect((await filterOwner(h, 'o1', ['n1'])).passed).toEqual(['n1']);
+    expect(evicted(h)).toEqual(['b6', 'b7']);
+  });
+
   it('a failed eviction (e.g. a PDB) is retried on the next filter call', async () => {
     h = await startHarness();
     h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 8), { pool: 'train' }));
