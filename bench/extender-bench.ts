@@ -7,7 +7,8 @@
  *   options: --measure 1000 (pods timed in process) --http 300 (pods timed over HTTP)
  *            --warmup 200 (pods placed in process before timing: the first pod of each shape
  *            judges every node cold; reported apart as warmupP99Ms / warmupMaxMs)
- *            --cache-shapes 64 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
+ *            --in-process-candidates N (names per in-process filter, rotating like the HTTP phase;
+ *            default all nodes) --cache-shapes 64 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
  *            numFeasibleNodesToFind for the cluster size) --seed 1 --fill 0.5
  *
  * `--pods` is the number of pods in the cache: accelerator pods placed by core until the
@@ -49,11 +50,12 @@ interface Args {
   fill: number;
   cacheShapes: number | null;
   warmup: number;
+  inProcessCandidates: number | null;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, warmup: 200, json: false };
+  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, warmup: 200, inProcessCandidates: null, json: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -73,6 +75,7 @@ function parseArgs(argv: string[]): Args {
       case '--fill': a.fill = num(k); break;
       case '--cache-shapes': a.cacheShapes = num(k); break;
       case '--warmup': a.warmup = num(k); break;
+      case '--in-process-candidates': a.inProcessCandidates = num(k); break;
       case '--json': a.json = true; break;
       default: throw new Error(`unknown option ${k}; see the header of bench/extender-bench.ts`);
     }
@@ -215,11 +218,21 @@ async function main(): Promise<void> {
     }
     return out;
   };
+  const kIn = Math.min(names.length, args.inProcessCandidates ?? names.length);
+  let inOffset = 0;
+  const candidates = (): string[] => {
+    if (kIn === names.length) return names;
+    const c: string[] = [];
+    for (let j = 0; j < kIn; j++) c.push(names[(inOffset + j) % names.length] as string);
+    inOffset = (inOffset + kIn) % names.length;
+    return c;
+  };
   const placeOne = async (pod: Record<string, unknown>, times: number[], filterTimes: number[]): Promise<void> => {
     cluster.put('pods', pod);
     const md = pod['metadata'] as { name: string; uid: string };
+    const cand = candidates();
     const t = performance.now();
-    const f = service.extender.filter({ Pod: pod as never, NodeNames: names });
+    const f = service.extender.filter({ Pod: pod as never, NodeNames: cand });
     const tf = performance.now();
     const feasible = f.NodeNames ?? [];
     if (feasible.length >= 2) service.extender.prioritize({ Pod: pod as never, NodeNames: feasible });
@@ -308,6 +321,7 @@ async function main(): Promise<void> {
     warmupPods: warm.length,
     warmupP99Ms: Number(quantile(warm, 0.99).toFixed(3)),
     warmupMaxMs: Number((warm[warm.length - 1] ?? 0).toFixed(3)),
+    inProcessCandidates: kIn,
     measuredInProcess: inProc.length,
     boundInProcess: bound,
     inProcessP50Ms: Number(quantile(inProc, 0.5).toFixed(3)),
