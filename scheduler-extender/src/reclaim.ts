@@ -170,6 +170,14 @@ export class Reclaimer implements ReclaimHook {
       priority: pod.priority,
       ...(mode === 'elastic' || mode === 'fixed' ? { quotaMode: mode } : {}),
     });
+    if (this.evicting.size === 0) {
+      // Cheap exit for the common refusal (no reclaim situation) before any what-if copy.
+      const used = book.usedSnapshot();
+      const own = book.allocation(pod.uid);
+      if (own !== undefined) used.set(own.queue, quotaMath.sub(used.get(own.queue) ?? quotaMath.ZERO, own.amount));
+      const amount = amountOn(quota, pod, known[0]!);
+      if (book.evaluate(baseReq(amount), used).kind !== 'needs-reclaim') return null;
+    }
     const base = this.baseline(pod, book, quota, nowMs);
     const used0 = base.used;
     // Evictions already in flight may be enough: then wait for them instead of evicting more.
@@ -184,7 +192,7 @@ export class Reclaimer implements ReclaimHook {
     }
     let best: ReclaimChoice | null = null;
     for (const node of known) {
-      const amount = quota.amountOf(pod, { node, containers: [] } as unknown as Parameters<QuotaAdapter['amountOf']>[1]);
+      const amount = amountOn(quota, pod, node);
       const req = baseReq(amount);
       // Only a pod inside its guarantee that the pool cannot serve because others borrow.
       if (book.evaluate(req, used0).kind !== 'needs-reclaim') return null;
@@ -349,4 +357,12 @@ export class Reclaimer implements ReclaimHook {
     }
     return { node: choice.node, reason };
   }
+}
+
+/**
+ * The pod's quota amount on `node` before devices are chosen: amountOf sizes each container on
+ * the device it got and falls back to the node's first device when there is none yet.
+ */
+function amountOn(quota: QuotaAdapter, pod: PodRequest, node: string): AdmitRequest['amount'] {
+  return quota.amountOf(pod, { node, containers: [] } as unknown as Parameters<QuotaAdapter['amountOf']>[1]);
 }
