@@ -16,6 +16,11 @@
  *
  * Idempotent: victims being evicted are remembered for `inFlightTtlMs` and never evicted
  * twice; a pod whose reclaim is still in flight gets the same answer without new evictions.
+ * Planning starts from the cluster as it will be once the evictions in flight are done (their
+ * victims released, the other pods waiting for them placed): a pod that those evictions already
+ * make room for waits with them instead of evicting more (e.g. when another owner pod took the
+ * GPU freed for it). When the last victim a pod waits for is gone, the pod is annotated
+ * `tessera.io/reclaimed`, which makes kube-scheduler retry it at once.
  * Followers never evict. Every reclaim is journalled (`/api/v1/preemptions`, kind `reclaim`)
  * and counted in `tessera_extender_reclaims_total`.
  */
