@@ -166,3 +166,29 @@ describe('checking victims proposed by the scheduler', () => {
     expect(checkVictims(book, req('x', 'b', 8), ['a2', 'a3']).sufficient).toBe(true);
   });
 });
+
+describe('fixed allocations above a lowered guarantee are never reclaim victims', () => {
+  // An admin lowered queue fx's guarantee from 8 to 2 GPUs while it ran 8 GPUs of fixed
+  // work (restored as after a restart): 6 GPUs now sit "above" the guarantee, but they never
+  // borrowed, so reclaim must not take them.
+  it('fixed pool', () => {
+    const book = makeBook({ f: 'fixed' }, [
+      { name: 'fx', guarantee: 2 },
+      { name: 'o', guarantee: 8 },
+    ]);
+    book.restore({ id: 'fx1', queue: 'fx', amount: req('fx1', 'fx', 8).amount, priority: 0, startedAt: 0, mode: 'fixed' });
+    expect(borrowersOf(book, 'fx')).toEqual([]);
+    const plan = planReclaim(book, req('x', 'o', 8));
+    expect(plan.kind === 'planned' && plan.victims.some((v) => v.allocation.id === 'fx1')).toBe(false);
+  });
+
+  it('fixed-mode pods in a mixed pool', () => {
+    const book = makeBook({ m: 'mixed' }, [
+      { name: 'mx', guarantee: 2, limit: 10 },
+      { name: 'o', guarantee: 8, limit: 10 },
+    ]);
+    book.restore({ id: 'fixedpod', queue: 'mx', amount: req('fixedpod', 'mx', 6).amount, priority: 0, startedAt: 0, mode: 'fixed' });
+    book.restore({ id: 'elasticpod', queue: 'mx', amount: req('elasticpod', 'mx', 2).amount, priority: 0, startedAt: 1, mode: 'elastic' });
+    expect(borrowersOf(book, 'mx').map((a) => a.id)).toEqual(['elasticpod']);
+  });
+});

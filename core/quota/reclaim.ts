@@ -44,9 +44,13 @@ export function borrowersOf(book: QuotaBook, queue: string): Allocation[] {
   const list = book.allocationsOf(queue).sort(compareKeepOrder);
   const out: Allocation[] = [];
   let cum = A.ZERO;
+  const fixedPool = book.pools.get(q.pool)?.mode === 'fixed';
   for (const a of list) {
     cum = A.add(cum, a.amount);
-    if (!A.fits(cum, q.guarantee)) out.push(a);
+    // Fixed allocations never borrowed (admission refuses fixed requests above the
+    // guarantee); one can only sit above it because an admin lowered the guarantee later,
+    // and reclaim must not take it even then.
+    if (!A.fits(cum, q.guarantee) && !fixedPool && a.mode !== 'fixed') out.push(a);
   }
   return out;
 }
