@@ -179,7 +179,7 @@ describe('fixed allocations above a lowered guarantee are never reclaim victims'
     book.restore({ id: 'fx1', queue: 'fx', amount: req('fx1', 'fx', 8).amount, priority: 0, startedAt: 0, mode: 'fixed' });
     expect(borrowersOf(book, 'fx')).toEqual([]);
     const plan = planReclaim(book, req('x', 'o', 8));
-    expect(plan.kind === 'planned' && plan.victims.some((v) => v.allocation.id === 'fx1')).toBe(false);
+    expect(plan.kind === 'victims' && plan.victims.some((v) => v.allocation.id === 'fx1')).toBe(false);
   });
 
   it('fixed-mode pods in a mixed pool', () => {
