@@ -413,7 +413,7 @@ export class Extender {
       this.rememberScores(pod.uid, memoNames, memoScores, heldNode);
       this.d.journal.clearPending(pod.uid);
       metrics.filterOutcomes.inc({ outcome: 'passed', reason: 'fits' }, passedDirect.length);
-      return directAnswer(passedDirect, failedParts.slice(), unresolvableParts.slice());
+      return directAnswer(passedDirect, failedParts.join(','), unresolvableParts.join(','));
     }
     if (!objectsBuilt) {
       // Nothing held (or an odd name): the objects are needed after all (quota, reclaim, pending journal).
@@ -760,27 +760,24 @@ export class Extender {
   }
 }
 
-/**
- * A node-cache filter answer kept as its FailedNodes entries (`"name":"reason"` texts): the
- * wire JSON is joined when sent; the objects are parsed from it only if read in process.
- */
-function directAnswer(passed: string[], failedParts: readonly string[], unresolvableParts: readonly string[]): ExtenderFilterResult {
+/** A node-cache filter answer whose wire JSON was written directly; the objects are parsed from it on demand. */
+function directAnswer(passed: string[], failedJson: string, unresolvableJson: string): ExtenderFilterResult {
   let failed: Record<string, string> | null = null;
   let unresolvable: Record<string, string> | null = null;
   const r = {
     Nodes: null,
     NodeNames: passed,
     get FailedNodes(): Record<string, string> {
-      return (failed ??= JSON.parse(`{${failedParts.join(',')}}`) as Record<string, string>);
+      return (failed ??= JSON.parse(`{${failedJson}}`) as Record<string, string>);
     },
     get FailedAndUnresolvableNodes(): Record<string, string> {
-      return (unresolvable ??= JSON.parse(`{${unresolvableParts.join(',')}}`) as Record<string, string>);
+      return (unresolvable ??= JSON.parse(`{${unresolvableJson}}`) as Record<string, string>);
     },
     Error: '',
   };
   Object.defineProperty(r, WIRE_JSON, {
     value: (): string =>
-      `{"Nodes":null,"NodeNames":${JSON.stringify(passed)},"FailedNodes":{${failedParts.join(',')}},"FailedAndUnresolvableNodes":{${unresolvableParts.join(',')}},"Error":""}`,
+      `{"Nodes":null,"NodeNames":${JSON.stringify(passed)},"FailedNodes":{${failedJson}},"FailedAndUnresolvableNodes":{${unresolvableJson}},"Error":""}`,
   });
   return r;
 }
