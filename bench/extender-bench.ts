@@ -343,6 +343,8 @@ async function main(): Promise<void> {
     heapAfterRebuildMb: heapAfterRebuild,
     heapAfterInProcessMb: heapAfterInProcess,
     heapUsedMb: Number((process.memoryUsage().heapUsed / 2 ** 20).toFixed(1)),
+    heapTotalMb: Number((process.memoryUsage().heapTotal / 2 ** 20).toFixed(1)),
+    externalMb: Number(((process.memoryUsage().external + process.memoryUsage().arrayBuffers) / 2 ** 20).toFixed(1)),
   };
   await service.stop();
   if (args.json) process.stdout.write(`${JSON.stringify(result)}\n`);
