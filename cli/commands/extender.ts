@@ -13,7 +13,8 @@ export function registerExtender(program: Command): void {
     .option('--kubeconfig <file>', 'kubeconfig (default: $KUBECONFIG, ~/.kube/config or in-cluster)')
     .option('--listen <host:port>', 'extender verbs + admin API + /metrics address', '127.0.0.1:8888')
     .option('--webhook-listen <host:port>', "HTTPS admission webhook address ('' to disable)", '127.0.0.1:8443')
-    .option('--tls-cert <file>', 'webhook TLS certificate (PEM); default: a generated self-signed one')
+    .option('--https', 'serve the verbs, admin API and /metrics over HTTPS too (same certificate as the webhook; scheduler config enableHTTPS: true)', false)
+    .option('--tls-cert <file>', 'TLS certificate (PEM) of the webhook (and of --listen with --https); default: a generated self-signed one')
     .option('--tls-key <file>', 'webhook TLS key (PEM)')
     .option('--tls-cert-file <file>', 'same as --tls-cert')
     .option('--tls-key-file <file>', 'same as --tls-key')
@@ -37,6 +38,7 @@ export function registerExtender(program: Command): void {
       const running = await runExtender({
         ...(typeof opts['kubeconfig'] === 'string' ? { kubeconfig: opts['kubeconfig'] } : {}),
         listen: String(opts['listen']),
+        https: opts['https'] === true,
         ...(typeof opts['webhookListen'] === 'string' && opts['webhookListen'] !== '' ? { webhookListen: opts['webhookListen'] } : {}),
         ...(typeof (opts['tlsCert'] ?? opts['tlsCertFile']) === 'string' ? { tlsCert: String(opts['tlsCert'] ?? opts['tlsCertFile']) } : {}),
         ...(typeof (opts['tlsKey'] ?? opts['tlsKeyFile']) === 'string' ? { tlsKey: String(opts['tlsKey'] ?? opts['tlsKeyFile']) } : {}),

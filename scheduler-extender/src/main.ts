@@ -10,13 +10,15 @@ import type { KubeAccess } from './kube.js';
 import { LeaderElector } from './leader.js';
 import { createService, type Service } from './service.js';
 import { buildServer } from './server.js';
-import { buildWebhookServer, loadTls, selfSignedTls } from './webhook-server.js';
+import { buildWebhookServer, loadTls, selfSignedTls, type TlsPair } from './webhook-server.js';
 import { ExtenderError } from './errors.js';
 
 export interface ExtenderConfig {
   readonly kubeconfig?: string;
-  /** host:port of the extender + admin API (plain HTTP; put TLS in front or use the scheduler's enableHTTPS with a proxy). */
+  /** host:port of the extender + admin API (plain HTTP unless `https`). */
   readonly listen: string;
+  /** Serve the verbs, admin API and /metrics over HTTPS with the same certificate as the webhook. */
+  readonly https?: boolean;
   /** host:port of the HTTPS webhook; empty = no webhook. */
   readonly webhookListen?: string;
   readonly tlsCert?: string;
@@ -81,13 +83,16 @@ export async function runExtender(cfg: ExtenderConfig, log: Logger = pino({ leve
   });
   await service.start();
   elector?.start();
-  const server = buildServer(service, { verbPrefix: cfg.verbPrefix });
+  // One certificate for both listeners: the given files, else one self-signed pair made once.
+  let tlsPair: TlsPair | null = cfg.tlsCert !== undefined && cfg.tlsKey !== undefined ? loadTls(cfg.tlsCert, cfg.tlsKey) : null;
+  const selfSigned = (host: string): TlsPair => (tlsPair ??= selfSignedTls([host === '0.0.0.0' ? 'localhost' : host]));
+  const server = buildServer(service, { verbPrefix: cfg.verbPrefix, ...(cfg.https === true ? { https: selfSigned(listen.host) } : {}) });
   const address = await server.listen({ host: listen.host, port: listen.port });
-  log.info({ address }, 'extender listening');
+  log.info({ address, https: cfg.https === true }, 'extender listening');
   let webhook: FastifyInstance | null = null;
   let webhookAddress: string | null = null;
   if (webhookListen !== null) {
-    const tls = cfg.tlsCert !== undefined && cfg.tlsKey !== undefined ? loadTls(cfg.tlsCert, cfg.tlsKey) : selfSignedTls([webhookListen.host === '0.0.0.0' ? 'localhost' : webhookListen.host]);
+    const tls = selfSigned(webhookListen.host);
     webhook = buildWebhookServer(service, tls, cfg.schedulerName !== undefined ? { schedulerName: cfg.schedulerName } : {});
     webhookAddress = await webhook.listen({ host: webhookListen.host, port: webhookListen.port });
     log.info({ address: webhookAddress, selfSigned: cfg.tlsCert === undefined }, 'webhook listening');

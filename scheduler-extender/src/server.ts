@@ -21,6 +21,8 @@ export interface ServerOptions {
   readonly admin?: boolean;
   /** Cluster-admin bypass for tests is never offered: auth goes through service.kube. */
   readonly logger?: boolean;
+  /** Serve over HTTPS with this certificate (kube-scheduler `enableHTTPS: true`); default plain HTTP. */
+  readonly https?: { readonly cert: string | Buffer; readonly key: string | Buffer };
 }
 
 function timed<T>(service: Service, verb: Verb, fn: () => T): T {
@@ -33,11 +35,13 @@ function timed<T>(service: Service, verb: Verb, fn: () => T): T {
 }
 
 export function buildServer(service: Service, opts: ServerOptions = {}): FastifyInstance {
-  const app = Fastify({
+  const base = {
     bodyLimit: opts.bodyLimit ?? 64 * 1024 * 1024,
     logger: false,
     ajv: { customOptions: { allErrors: false, coerceTypes: false, removeAdditional: false } },
-  }).withTypeProvider<TypeBoxTypeProvider>();
+  };
+  const plain = opts.https === undefined ? Fastify(base) : (Fastify({ ...base, https: { cert: opts.https.cert, key: opts.https.key } }) as unknown as FastifyInstance);
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   const prefix = (opts.verbPrefix ?? '').replace(/\/+$/, '');
 
   app.setErrorHandler((err: FastifyError, req, reply) => {

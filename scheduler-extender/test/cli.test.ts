@@ -62,3 +62,42 @@ describe('tessera extender + admin', () => {
     await expect(runExtender({ kube: new MemoryCluster(), listen: 'nonsense', leaderElect: false, leaseNamespace: 'x', leaseName: 'y', reservationTtlMs: 1, verbPrefix: '', logLevel: 'silent' }, silent)).rejects.toThrow(/--listen: expected host:port/);
   });
 });
+
+describe('tessera extender --https', () => {
+  it('serves the verbs over HTTPS with the same certificate as the webhook', async () => {
+    const { request } = await import('node:https');
+    const { X509Certificate } = await import('node:crypto');
+    const { TLSSocket } = await import('node:tls');
+    const kube = new MemoryCluster({ tokens: {}, clusterAdmins: [] });
+    kube.put('nodes', kubeNode('n1', gpuInventory('n1', 2), {}));
+    running = await runExtender(
+      { kube, listen: '127.0.0.1:0', webhookListen: '127.0.0.1:0', https: true, leaderElect: false, leaseNamespace: 'tessera-system', leaseName: 'ext', reservationTtlMs: 30_000, verbPrefix: '/scheduler', logLevel: 'silent' },
+      silent,
+    );
+    expect(running.address).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const pod = kubePod('p', { resources: { 'nvidia.com/gpu': '1' } });
+    kube.put('pods', pod);
+    // POST /scheduler/filter over TLS; record the certificate each listener presents
+    const call = (base: string, path: string, body?: unknown) =>
+      new Promise<{ status: number; json: any; cert: string }>((resolve, reject) => {
+        const url = new URL(path, base);
+        const req = request(
+          { host: url.hostname, port: url.port, path: url.pathname, method: body === undefined ? 'GET' : 'POST', rejectUnauthorized: false, headers: { 'content-type': 'application/json' } },
+          (res) => {
+            const sock = res.socket as InstanceType<typeof TLSSocket>;
+            const raw = sock.getPeerCertificate().raw;
+            let data = '';
+            res.on('data', (c) => (data += String(c)));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, json: data.startsWith('{') ? JSON.parse(data) : data, cert: new X509Certificate(raw).fingerprint256 }));
+          },
+        );
+        req.on('error', reject);
+        req.end(body === undefined ? undefined : JSON.stringify(body));
+      });
+    const filter = await call(running.address, '/scheduler/filter', cacheArgs(pod, ['n1']));
+    expect(filter.status).toBe(200);
+    expect(filter.json.NodeNames).toEqual(['n1']);
+    const hook = await call(running.webhookAddress!, '/healthz');
+    expect(hook.cert).toBe(filter.cert);
+  });
+});
