@@ -1,8 +1,9 @@
 /**
  * Quotas with real Pool / Tenant / Queue objects:
  *  - an elastic queue borrows the idle guarantee of another queue; when the owner
- *    submits, kube-scheduler's preemption (filtered by the extender's preempt verb)
- *    evicts borrowed pods and the owner's pods run;
+ *    submits, the extender's reclaim (scheduler-extender/src/reclaim.ts) evicts borrowed
+ *    pods through the Eviction API and the owner's pods run (kube-scheduler's own
+ *    preemption cannot see the shortage: in-tree capacity counts share slots);
  *  - in a fixed pool, a borrower's pod (even at higher pod priority) never preempts
  *    the fixed queue's pods: it stays pending with a reason.
  */
