@@ -28,16 +28,12 @@ import {
   utilisationAfter,
   type TaskShape,
 } from '../core/index.js';
+import { createRng } from './openb/rng.js';
 
+/** Seeded uniform [0, 1) source (the simulator's mulberry32). */
 function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = createRng(seed);
+  return () => r.next();
 }
 
 const MODELS = ['G2', 'T4', 'G3', 'P100', 'V100M32', 'V100M16'];
