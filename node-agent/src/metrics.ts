@@ -49,7 +49,11 @@ export class AgentMetrics {
     const nv = ['gpu', 'UUID', 'pci_bus_id', 'device', 'modelName', 'Hostname'] as const;
     const npu = ['id', 'model_name', 'pcie_bus_info', 'vdie_id'] as const;
     type Tele = 'utilPct' | 'memUsedMiB' | 'memFreeMiB' | 'tempC' | 'powerW' | 'memTotalMiB';
-    const nvGauge = (name: string, help: string, field: Tele): void => {
+    type Discovered = NonNullable<ReturnType<typeof src.discovery>>;
+    type DevOf = Discovered['devices'][number];
+    type TeleOf = Discovered['telemetry'][number];
+    /** A dcgm-exporter-named gauge, one sample per GPU; `value` undefined = no sample. */
+    const nvGauge = (name: string, help: string, value: (dev: DevOf, t: TeleOf | undefined) => number | undefined): void => {
       new Gauge({
         name,
         help,
@@ -61,33 +65,20 @@ export class AgentMetrics {
           if (d === null || d.vendor !== 'nvidia' || src.dcgmExporterUrl !== undefined) return;
           for (const dev of d.devices) {
             const t = d.telemetry.find((x) => x.id === dev.id);
-            const v = t?.[field];
+            const v = value(dev, t);
             if (v === undefined) continue;
             this.set({ gpu: String(dev.index), UUID: dev.id, pci_bus_id: t?.pciBusId ?? '', device: `nvidia${dev.index}`, modelName: dev.model, Hostname: src.hostname }, v);
           }
         },
       });
     };
-    nvGauge('DCGM_FI_DEV_GPU_UTIL', 'GPU utilization (in %).', 'utilPct');
-    nvGauge('DCGM_FI_DEV_FB_USED', 'Framebuffer memory used (in MiB).', 'memUsedMiB');
-    nvGauge('DCGM_FI_DEV_FB_FREE', 'Framebuffer memory free (in MiB).', 'memFreeMiB');
-    nvGauge('DCGM_FI_DEV_GPU_TEMP', 'GPU temperature (in C).', 'tempC');
-    nvGauge('DCGM_FI_DEV_POWER_USAGE', 'Power draw (in W).', 'powerW');
-    new Gauge({
-      name: 'DCGM_FI_DEV_XID_ERRORS',
-      help: 'Value of the last XID error encountered.',
-      labelNames: nv,
-      registers: reg,
-      collect: function (this: Gauge<(typeof nv)[number]>) {
-        this.reset();
-        const d = src.discovery();
-        if (d === null || d.vendor !== 'nvidia' || src.dcgmExporterUrl !== undefined) return;
-        for (const dev of d.devices) {
-          const t = d.telemetry.find((x) => x.id === dev.id);
-          this.set({ gpu: String(dev.index), UUID: dev.id, pci_bus_id: t?.pciBusId ?? '', device: `nvidia${dev.index}`, modelName: dev.model, Hostname: src.hostname }, src.health(dev.id)?.lastXid ?? 0);
-        }
-      },
-    });
+    const field = (f: Tele) => (_dev: DevOf, t: TeleOf | undefined) => t?.[f];
+    nvGauge('DCGM_FI_DEV_GPU_UTIL', 'GPU utilization (in %).', field('utilPct'));
+    nvGauge('DCGM_FI_DEV_FB_USED', 'Framebuffer memory used (in MiB).', field('memUsedMiB'));
+    nvGauge('DCGM_FI_DEV_FB_FREE', 'Framebuffer memory free (in MiB).', field('memFreeMiB'));
+    nvGauge('DCGM_FI_DEV_GPU_TEMP', 'GPU temperature (in C).', field('tempC'));
+    nvGauge('DCGM_FI_DEV_POWER_USAGE', 'Power draw (in W).', field('powerW'));
+    nvGauge('DCGM_FI_DEV_XID_ERRORS', 'Value of the last XID error encountered.', (dev) => src.health(dev.id)?.lastXid ?? 0);
     const npuGauge = (name: string, help: string, value: (d: Discovery, i: number) => number | undefined): void => {
       new Gauge({
         name,
