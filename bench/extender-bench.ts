@@ -254,11 +254,24 @@ async function main(): Promise<void> {
     await session.post('Profiler.enable');
     await session.post('Profiler.start');
   }
+  // BENCH_HEAP_PROFILE=<file>: sampled allocations (collected ones included) of the same phase.
+  const heapProfile = process.env['BENCH_HEAP_PROFILE'];
+  const heapSession = heapProfile === undefined ? null : new Session();
+  if (heapSession !== null) {
+    heapSession.connect();
+    await heapSession.post('HeapProfiler.enable');
+    await heapSession.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true } as never);
+  }
   const tIn = performance.now();
   const cpu0 = process.cpuUsage();
   for (const pod of podsMeasured(args.measure)) await placeOne(pod, inProc, filterOnly);
   const inProcWallS = (performance.now() - tIn) / 1000;
   const cpu1 = process.cpuUsage(cpu0);
+  if (heapSession !== null && heapProfile !== undefined) {
+    const { profile: hp } = await heapSession.post('HeapProfiler.stopSampling');
+    writeFileSync(heapProfile, JSON.stringify(hp));
+    heapSession.disconnect();
+  }
   if (typeof global.gc === 'function') global.gc();
   const heapAfterInProcess = heapMb();
   const cpuMsPerPod = (cpu1.user + cpu1.system) / 1000 / Math.max(1, inProc.length);

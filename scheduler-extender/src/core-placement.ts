@@ -97,7 +97,7 @@ export class CorePlacement implements PlacementPort {
   /** Bumped when reason ids are reused for other reasons (callers caching by id drop their cache). */
   reasonEpoch = 0;
   private mixKey = '';
-  private readonly reasons: { text: string; json: string; cls: string; unresolvable: boolean }[] = [];
+  private readonly reasons: { text: string; json: string; tail: string; cls: string; unresolvable: boolean }[] = [];
 
   constructor(private readonly shapesPerNode = DEFAULT_SHAPES_PER_NODE) {}
 
@@ -125,6 +125,10 @@ export class CorePlacement implements PlacementPort {
   reasonJson(id: number): string {
     return (this.reasons[id] as { json: string }).json;
   }
+  /** `:"reason",` — a FailedNodes entry's tail after the quoted node name (written without concatenating per node). */
+  reasonEntryTail(id: number): string {
+    return (this.reasons[id] as { tail: string }).tail;
+  }
   reasonUnresolvable(id: number): boolean {
     return (this.reasons[id] as { unresolvable: boolean }).unresolvable;
   }
@@ -142,7 +146,8 @@ export class CorePlacement implements PlacementPort {
         this.reasonEpoch++;
       }
       id = this.reasons.length;
-      this.reasons.push({ text, json: JSON.stringify(text), cls: u.resource, unresolvable: u.unresolvable });
+      const json = JSON.stringify(text);
+      this.reasons.push({ text, json, tail: `:${json},`, cls: u.resource, unresolvable: u.unresolvable });
       this.reasonIds.set(key, id);
     }
     return id;

@@ -92,13 +92,9 @@ export class Extender {
   /** Per ledger position: the JSON-quoted node name, or '' when it is array-index-like (key order differs). */
   private quoted: string[] = [];
   private quotedLedger: object | null = null;
-  /** Per ledger position: its last FailedNodes entry text and the reason id it was written for. */
-  private entryText: string[] = [];
-  private entryReason = new Int32Array(0);
-  private entryEpoch = 0;
   private perReason = new Int32Array(64);
-  private readonly failedParts: string[] = [];
-  private readonly unresolvableParts: string[] = [];
+  private readonly failedParts = new EntryParts();
+  private readonly unresolvableParts = new EntryParts();
   /** Per ledger position: the last filter call that saw it (duplicate candidates). */
   private seen = new Int32Array(0);
   private call = 0;
@@ -283,14 +279,10 @@ export class Extender {
     };
     // FailedNodes: written as JSON text straight from the interned reasons (the usual case), or
     // as objects below when no node is held (hooks and the pending journal read them).
-    if (this.entryEpoch !== placement.reasonEpoch) {
-      this.entryEpoch = placement.reasonEpoch;
-      this.entryText = [];
-    }
     const failedParts = this.failedParts;
     const unresolvableParts = this.unresolvableParts;
-    failedParts.length = 0;
-    unresolvableParts.length = 0;
+    failedParts.reset();
+    unresolvableParts.reset();
     // Unfit nodes counted per reason id (ids seen listed once, in `touched`).
     if (this.perReason.length < placement.reasonCount) this.perReason = new Int32Array(Math.max(placement.reasonCount * 2, 64));
     const perReason = this.perReason;
@@ -312,15 +304,9 @@ export class Extender {
           direct = false;
           break;
         }
-        const p = pos[knownK[j] as number] as number;
-        // `"name":"reason"`, kept per node while its reason stays the same
-        let entry = this.entryText[p];
-        if (this.entryReason[p] !== id || entry === undefined) {
-          entry = `${q}:${placement.reasonJson(id)}`;
-          this.entryText[p] = entry;
-          this.entryReason[p] = id;
-        }
-        (placement.reasonUnresolvable(id) ? unresolvableParts : failedParts).push(entry);
+        // `"name"` then `:"reason",` as two parts (no string built per node); the trailing comma goes at the join
+        const parts = placement.reasonUnresolvable(id) ? unresolvableParts : failedParts;
+        parts.add(q, placement.reasonEntryTail(id));
       }
     }
     const failedBy = new Map<string, number>();
@@ -409,11 +395,11 @@ export class Extender {
         const nm = nodeOfJ(j);
         if (refused.length === 0 || failed[nm] === undefined) passedDirect.push(nm);
       }
-      for (const [node, reason] of refused) failedParts.push(`${JSON.stringify(node)}:${JSON.stringify(reason)}`);
+      for (const [node, reason] of refused) failedParts.add(JSON.stringify(node), `:${JSON.stringify(reason)},`);
       this.rememberScores(pod.uid, memoNames, memoScores, heldNode);
       this.d.journal.clearPending(pod.uid);
       metrics.filterOutcomes.inc({ outcome: 'passed', reason: 'fits' }, passedDirect.length);
-      return directAnswer(passedDirect, failedParts.join(','), unresolvableParts.join(','));
+      return directAnswer(passedDirect, failedParts.join(), unresolvableParts.join());
     }
     if (!objectsBuilt) {
       // Nothing held (or an odd name): the objects are needed after all (quota, reclaim, pending journal).
@@ -477,15 +463,9 @@ export class Extender {
     if (this.quotedLedger !== ledger) {
       this.quotedLedger = ledger;
       this.quoted = [];
-      this.entryText = [];
     }
     const q = this.quoted;
     for (let i = q.length; i < ledger.nodeCount; i++) q.push(quoteKey(ledger.view(i).node.name));
-    if (this.entryReason.length < q.length) {
-      const r = new Int32Array(Math.max(q.length, this.entryReason.length * 2)).fill(-1);
-      r.set(this.entryReason);
-      this.entryReason = r;
-    }
     return q;
   }
 
@@ -757,6 +737,41 @@ export class Extender {
       return h !== undefined && h.request.queue !== pod.queue;
     });
     return { keep: [...others, ...needed], dropped, reclaim };
+  }
+}
+
+/**
+ * FailedNodes entries as parts [`"a"`, `:"x",`, `"b"`, `:"y",`], joined into `"a":"x","b":"y"`.
+ * The array is reused across filter calls without shrinking (`length = 0` would drop its
+ * backing store and every call would regrow it): slots past the current count hold ''.
+ */
+class EntryParts {
+  private readonly parts: string[] = [];
+  private count = 0;
+  /** Slots below this may hold entries of an earlier call (one that did not join). */
+  private dirty = 0;
+
+  reset(): void {
+    this.count = 0;
+  }
+
+  add(quotedName: string, tail: string): void {
+    const p = this.parts;
+    if (this.count < p.length) p[this.count] = quotedName;
+    else p.push(quotedName);
+    this.count++;
+    if (this.count < p.length) p[this.count] = tail;
+    else p.push(tail);
+    this.count++;
+    if (this.count > this.dirty) this.dirty = this.count;
+  }
+
+  /** One flat string, the last comma dropped; '' when empty. */
+  join(): string {
+    const p = this.parts;
+    for (let i = this.count; i < this.dirty; i++) p[i] = '';
+    this.dirty = this.count;
+    return this.count === 0 ? '' : p.join('').slice(0, -1);
   }
 }
 

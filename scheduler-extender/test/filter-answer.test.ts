@@ -64,4 +64,23 @@ describe('filter answer (direct JSON path)', () => {
       { numRuns: 80 },
     );
   });
+
+  it('a call answered without the direct text leaves no stale entries for the next one', () => {
+    const { service } = h;
+    const filterFresh = (name: string, gpus: string, names: string[]): Record<string, unknown> => {
+      h.clock.now += 60_000;
+      const pod = kubePod(name, { uid: `uid-${name}`, resources: { 'nvidia.com/gpu': gpus } });
+      h.cluster.put('pods', pod);
+      return JSON.parse(wireJson(service.extender.filter(cacheArgs(pod, names) as never))) as Record<string, unknown>;
+    };
+    const unfit = (a: Record<string, unknown>): string[] => Object.keys({ ...(a['FailedNodes'] as object), ...(a['FailedAndUnresolvableNodes'] as object) }).sort();
+    // Nothing fits (nodes too small): three unfit entries, answered through the objects (no node held).
+    const none = filterFresh('stale-a', '8', ['n-b', 'n-c', 'n-d']);
+    expect(unfit(none)).toEqual(['n-b', 'n-c', 'n-d']);
+    expect(none['NodeNames']).toEqual([]);
+    // Then one unfit and one fitting node: exactly one entry, none left over from the call before.
+    const one = filterFresh('stale-b', '4', ['n-c', 'n-a']);
+    expect(one['NodeNames']).toEqual(['n-a']);
+    expect(unfit(one)).toEqual(['n-c']);
+  });
 });
