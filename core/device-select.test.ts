@@ -5,6 +5,7 @@ import { bestConnectedSet, lowestBits, maskToPositions, pickRingSet, popcount } 
 import { pairScoreMatrix } from './link-score.js';
 import { DGX1_V100, DGX_A100, DGX_H100, FIXTURE_FILES, PCIE_2SOCKET, RTX8000_PAIRS } from './test-support/topologies.js';
 import { wholeOn, type PickOutcome } from './test-support/helpers.js';
+import { SHARED_FIXTURES } from '../bench/shared-dir.js';
 
 const dgx1 = buildNvidiaNode({ name: 'dgx1', gpus: 8, model: 'Tesla V100-SXM2-32GB', links: DGX1_V100 });
 const a100 = buildNvidiaNode({ name: 'a100', gpus: 8, links: DGX_A100 });
@@ -16,7 +17,7 @@ const b910 = buildAscendNode({ name: 'atlas800-b', chip: '910B' });
 
 describe('topology fixtures copied into test-support', () => {
   it.each(Object.entries(FIXTURE_FILES))('%s equals the shared fixture (when present)', (file, matrix) => {
-    const path = `/work/shared/fixtures/nvidia-smi/topo/${file}`;
+    const path = `${SHARED_FIXTURES}/nvidia-smi/topo/${file}`;
     if (!existsSync(path)) return;
     expect(JSON.parse(readFileSync(path, 'utf8')).matrix).toEqual(matrix);
   });

@@ -8,7 +8,7 @@
  *     --seeds 42-51 --out bench/openb/results/default
  *   npx tsx bench/openb/run-grid.ts --summarise-only --out bench/openb/results/default
  *
- * Flags: --trace-dir DIR (openb CSVs; default /work/shared/traces/alibaba-gpu-v2023-openb),
+ * Flags: --trace-dir DIR (openb CSVs; default <shared>/traces/alibaba-gpu-v2023-openb),
  * --topology none|overlay, --tune X, --resume (skip runs already in the .jsonl).
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,7 @@ import { loadPublished } from './published.js';
 import { parsePolicyList } from './simulate.js';
 import { runSimulation } from './simulate.js';
 import type { TopologyMode } from './cluster.js';
+import { SHARED_TRACES } from '../shared-dir.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +28,7 @@ const { values } = parseArgs({
     seeds: { type: 'string', default: '42-51' },
     tune: { type: 'string', default: '1.3' },
     topology: { type: 'string', default: 'none' },
-    'trace-dir': { type: 'string', default: '/work/shared/traces/alibaba-gpu-v2023-openb' },
+    'trace-dir': { type: 'string', default: join(SHARED_TRACES, 'alibaba-gpu-v2023-openb') },
     out: { type: 'string', default: 'bench/openb/results/grid' },
     resume: { type: 'boolean', default: false },
     'summarise-only': { type: 'boolean', default: false },

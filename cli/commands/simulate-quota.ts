@@ -3,8 +3,9 @@ import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
 import { runQuotaBench } from '../../bench/philly/run.js';
 import type { QuotaBenchReport } from '../../bench/philly/run.js';
+import { SHARED_TRACES } from '../../bench/shared-dir.js';
 
-const TRACES = process.env.TESSERA_TRACES ?? '/work/shared/traces';
+const TRACES = SHARED_TRACES;
 
 function probability(text: string): number {
   const x = Number(text);

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import type { V1Node } from '@kubernetes/client-node';
 import { NODE_INVENTORY, type NodeInventory } from '../../core/annotations.js';
 import type { LinkClass } from '../../core/model.js';
+import { SHARED_FIXTURES } from '../../bench/shared-dir.js';
 
-export const FIXTURES = process.env.TESSERA_FIXTURES ?? '/work/shared/fixtures';
+export const FIXTURES = SHARED_FIXTURES;
 
 /** Virtual device slots per GPU advertised to the kubelet for shares (docs/handoff.md §3). */
 export const SLOTS_PER_GPU = 4; // the agent's default --slots-per-device

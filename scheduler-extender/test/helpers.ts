@@ -8,9 +8,10 @@ import { NODE_INVENTORY, type NodeInventory, type LinkClass } from '../../core/i
 import { MemoryCluster, type MemoryClusterOptions } from '../src/memory-cluster.js';
 import { createService, type Service } from '../src/service.js';
 import { buildServer } from '../src/server.js';
+import { SHARED_FIXTURES as SHARED_FIXTURES_DIR } from '../../bench/shared-dir.js';
 
 export const HERE = dirname(fileURLToPath(import.meta.url));
-export const SHARED_FIXTURES = '/work/shared/fixtures/kube';
+export const SHARED_FIXTURES = join(SHARED_FIXTURES_DIR, 'kube');
 export const silent = pino({ level: 'silent' });
 
 export function readJson(path: string): unknown {

@@ -13,10 +13,11 @@ import {
   parseNvidiaSmiXml,
   parseNvidiaTopo,
 } from '../../core/index.js';
+import { SHARED_FIXTURES } from '../../bench/shared-dir.js';
 
 export const FIXTURES_DIR = join(import.meta.dirname, 'fixtures');
 export const GOLDEN_DIR = join(import.meta.dirname, 'parsers');
-export const SHARED_FIXTURES_DIR = '/work/shared/fixtures';
+export const SHARED_FIXTURES_DIR = SHARED_FIXTURES;
 
 export const PARSERS: Record<InspectKind, (text: string) => unknown> = {
   'nvidia-smi-topo': parseNvidiaTopo,
