@@ -3,7 +3,6 @@
  * the CSVs, parse flags, and turn results into JSON rows and report input.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { nodeModelSet, parseNodeCsv, parsePodCsv, type OpenbNode, type OpenbPod } from './csv.js';
 import { SimArgsError, SimInputError } from './errors.js';
 import { atReportPoints } from './metrics.js';
@@ -11,8 +10,9 @@ import { loadPublished, workloadOfPodFile } from './published.js';
 import type { ReportInput, ReportRunSummary } from './report.js';
 import type { SimulationResult } from './simulate.js';
 
-export const DEFAULT_NODES_FILE = fileURLToPath(new URL('../data/openb/openb_node_list_gpu_node.csv', import.meta.url));
-export const DEFAULT_PODS_FILE = fileURLToPath(new URL('../data/openb/openb_pod_list_default.csv', import.meta.url));
+import { DEFAULT_NODES_FILE, DEFAULT_PODS_FILE } from './default-files.js';
+
+export { DEFAULT_NODES_FILE, DEFAULT_PODS_FILE };
 
 export interface Inputs {
   readonly nodesFile: string;

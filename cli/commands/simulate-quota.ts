@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InvalidArgumentError, Option } from 'commander';
-import { runQuotaBench } from '../../bench/philly/run.js';
 import type { QuotaBenchReport } from '../../bench/philly/run.js';
 import { SHARED_TRACES } from '../../bench/shared-dir.js';
 
@@ -62,7 +61,8 @@ export function registerQuotaSimulation(simulate: Command): void {
     .addOption(new Option('--restart <what>', 'what a preempted job keeps').choices(['keep', 'lose']).default('keep'))
     .option('--arrival-scale <k>', 'compress submit times k× (offered load × k; 1 = the trace as is)', scale, 1)
     .option('--json', 'print the JSON report', false)
-    .action((o: Record<string, unknown>, cmd: Command) => {
+    .action(async (o: Record<string, unknown>, cmd: Command) => {
+      const { runQuotaBench } = await import('../../bench/philly/run.js');
       // `tessera simulate` has its own --json; commander gives a flag to the parent when both declare it.
       const json = o.json === true || cmd.parent?.opts().json === true;
       const t0 = process.hrtime.bigint();

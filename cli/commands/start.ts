@@ -5,8 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_NODES_FILE, DEFAULT_PODS_FILE, parseSeeds } from '../../bench/openb/driver.js';
-import { executeSimulation } from './simulate.js';
+import { DEFAULT_NODES_FILE, DEFAULT_PODS_FILE } from '../../bench/openb/default-files.js';
 
 export function registerStart(program: Command): void {
   program
@@ -18,6 +17,7 @@ export function registerStart(program: Command): void {
       const out = (text: string): void => {
         process.stdout.write(text + '\n');
       };
+      const [{ parseSeeds }, { executeSimulation }] = await Promise.all([import('../../bench/openb/driver.js'), import('./simulate-run.js')]);
       const reportFile = resolve(flags.report);
       out('Tessera: replaying the Alibaba openb default trace (1213 GPU nodes, 6212 GPUs) with FGD\'s procedure.');
       await executeSimulation({
