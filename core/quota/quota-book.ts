@@ -10,6 +10,7 @@ import * as A from './amount.js';
 import type { Amount } from './amount.js';
 import type { AdmitDecision, QueueFigures, QuotaRefusal } from './refusal.js';
 import type { Allocation, AdmitRequest, PoolSpec, QueueSpec, QuotaBookInput, QuotaMode, TenantSpec } from './types.js';
+import { modelMatches } from '../fit.js';
 
 interface Group {
   readonly key: string;
@@ -329,8 +330,13 @@ function subCapacity(a: Amount, b: Amount): Amount {
   return { gpuMilli: d(a.gpuMilli, b.gpuMilli), memoryMiB: d(a.memoryMiB, b.memoryMiB) };
 }
 
-function sameModel(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase();
+/**
+ * Whether a pod's device model falls under a queue's model, with placement's token rule
+ * (`modelMatches`): queue `H100` covers `NVIDIA H100 80GB HBM3`, `Ascend910` covers
+ * `Ascend910B`, but `A10` does not cover `A100`.
+ */
+function sameModel(queueModel: string, podModel: string): boolean {
+  return modelMatches(podModel, [queueModel]);
 }
 
 function indexByName<T extends { name: string }>(list: readonly T[], what: string): Map<string, T> {

@@ -11,6 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { Decision, PodRequest } from '../../core/index.js';
+import { modelMatches } from '../../core/index.js';
 import { Judgement, extenderScore, type CorePlacement } from './core-placement.js';
 import type { ClusterState } from './cluster-state.js';
 import { decisionAnnotations, removalPatch } from './decision-codec.js';
@@ -336,17 +337,33 @@ export class Extender {
     const objectsBuilt = !direct;
     // Fitting candidates (j: position among the judged), their scores for prioritize.
     const nodeOfJ = (j: number): string => names[knownK[j] as number] as string;
+    // A queue whose guarantee names a device model: nodes without that model do not pass.
+    const queueModel = this.quota().queueModel?.(pod) ?? null;
+    const modelRefused: [string, string][] = [];
+    const modelOut = new Set<number>();
+    if (queueModel !== null) {
+      for (let j = 0; j < nKnown; j++) {
+        const r = raw[j] as number;
+        if (r !== r) continue;
+        const nm = nodeOfJ(j);
+        const devices = state.nodes.get(nm)?.node.devices ?? [];
+        if (devices.some((d) => modelMatches(d.model, [queueModel]))) continue;
+        modelOut.add(j);
+        modelRefused.push([nm, `quota: the pod's queue holds quota for ${queueModel} only; this node has ${[...new Set(devices.map((d) => d.model))].join(', ') || 'no devices'}`]);
+      }
+      if (modelRefused.length > 0) direct = false;
+    }
     let nFit = 0;
     for (let j = 0; j < nKnown; j++) {
       const r = raw[j] as number;
-      if (r === r) nFit++;
+      if (r === r && (modelOut.size === 0 || !modelOut.has(j))) nFit++;
     }
     const fitJ = new Int32Array(nFit);
     const memoNames: string[] = new Array(nFit);
     const memoScores = new Uint8Array(nFit);
     for (let j = 0, t = 0; j < nKnown; j++) {
       const r = raw[j] as number;
-      if (r !== r) continue;
+      if (r !== r || (modelOut.size > 0 && modelOut.has(j))) continue;
       fitJ[t] = j;
       memoNames[t] = nodeOfJ(j);
       memoScores[t] = extenderScore(r);
@@ -374,6 +391,12 @@ export class Extender {
       const decision = placement.decideAt(ledger, pod, knownPos[best] as number, oc, judgedAt);
       const q = this.quota().check(pod, decision);
       queue = q.queue;
+      if (!q.ok && q.nodeOnly === true) {
+        // This node's devices are not the queue's model: refuse it alone, try the next best.
+        modelRefused.push([node, q.reason]);
+        direct = false;
+        continue;
+      }
       if (!q.ok) {
         quotaProblem = q;
         break;
@@ -408,11 +431,16 @@ export class Extender {
       });
       for (const [node, reason] of refused) failed[node] = reason;
     }
+    for (const [node, reason] of modelRefused) unresolvable[node] = reason;
+    if (heldNode === null && quotaProblem === null && modelRefused.length > 0) {
+      const reason = (modelRefused[0] as [string, string])[1];
+      quotaProblem = { reason, resolvable: false, reasonClass: 'quota' };
+    }
     let passed: string[];
     if (quotaProblem !== null) {
       // Best first, ties in the order sent (as the scheduler reads the map).
       const order = [...fitJ].sort((a, b) => (raw[b] as number) - (raw[a] as number));
-      for (const j of order) (quotaProblem.resolvable ? failed : unresolvable)[nodeOfJ(j)] = quotaProblem.reason;
+      for (const j of order) if (unresolvable[nodeOfJ(j)] === undefined) (quotaProblem.resolvable ? failed : unresolvable)[nodeOfJ(j)] = quotaProblem.reason;
       metrics.filterOutcomes.inc({ outcome: quotaProblem.resolvable ? 'failed' : 'unresolvable', reason: 'quota' }, fitJ.length);
       passed = [];
     } else if (heldNode === null) {
@@ -421,7 +449,7 @@ export class Extender {
       passed = [];
       const fitNames = new Set<string>();
       for (const j of fitJ) fitNames.add(nodeOfJ(j));
-      for (const nm of names) if (fitNames.has(nm) && failed[nm] === undefined) passed.push(nm);
+      for (const nm of names) if (fitNames.has(nm) && failed[nm] === undefined && unresolvable[nm] === undefined) passed.push(nm);
     }
     // Prioritize reads these scores; keep them for a bounded number of pending pods.
     this.rememberScores(pod.uid, memoNames, memoScores, heldNode);

@@ -154,6 +154,21 @@ export class QuotaAdapter implements QuotaPort {
     return total;
   }
 
+  queueModel(pod: PodRequest): string | null {
+    const book = this.current();
+    if (book === null) return null;
+    const queue = this.queueOf(book, pod);
+    return queue === null ? null : (book.queues.get(queue)?.model ?? null);
+  }
+
+  /** Model of the first device the decision grants (what a queue's `guarantee.model` is matched against). */
+  modelOf(decision: Decision): string | undefined {
+    const node = this.state.nodes.get(decision.node)?.node;
+    const id = decision.containers[0]?.devices[0]?.id;
+    if (node === undefined || id === undefined) return undefined;
+    return node.devices.find((d) => d.id === id)?.model;
+  }
+
   check(pod: PodRequest, decision: Decision): QuotaVerdict {
     const book = this.current();
     if (book === null) return { ok: true, queue: null, note: this.problem ?? 'no queues configured' };
@@ -163,7 +178,8 @@ export class QuotaAdapter implements QuotaPort {
       if (pod.labels?.['tessera.io/queue'] !== undefined) return { ok: false, queue: null, reason: `quota: ${r.reason}`, resolvable: false, reasonClass: 'quota' };
       return { ok: true, queue: null, note: r.reason };
     }
-    const req = { id: pod.uid, queue: r.queue, amount: this.amountOf(pod, decision), priority: pod.priority, ...modeLabel(pod) };
+    const model = this.modelOf(decision);
+    const req = { id: pod.uid, queue: r.queue, amount: this.amountOf(pod, decision), priority: pod.priority, ...(model !== undefined ? { model } : {}), ...modeLabel(pod) };
     // Judge without the pod's own grant (a re-filter or a bind of a held pod), on a copy of the use.
     const used = book.usedSnapshot();
     const own = book.allocation(pod.uid);
@@ -175,7 +191,8 @@ export class QuotaAdapter implements QuotaPort {
       return { ok: false, queue: r.queue, reason: `quota: ${explainDecision(d)}${plan.kind === 'victims' ? ` (reclaim possible from ${plan.victims.length} pod(s))` : ''}`, resolvable: plan.kind === 'victims', reasonClass: 'quota' };
     }
     const resolvable = d.refusal.kind !== 'unknown-queue' && d.refusal.kind !== 'model-mismatch';
-    return { ok: false, queue: r.queue, reason: `quota: ${explainDecision(d)}`, resolvable, reasonClass: 'quota' };
+    const nodeOnly = d.refusal.kind === 'model-mismatch';
+    return { ok: false, queue: r.queue, reason: `quota: ${explainDecision(d)}`, resolvable, reasonClass: 'quota', ...(nodeOnly ? { nodeOnly } : {}) };
   }
 
   allowedVictims(preemptor: PodRequest, victims: readonly VictimCandidate[]): { allowed: Set<string>; refused: Map<string, string> } {

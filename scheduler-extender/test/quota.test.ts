@@ -64,4 +64,25 @@ describe('quota bookkeeping', () => {
       { numRuns: 12 },
     );
   });
+
+  it("a queue's guarantee.model restricts its pods to that model (token match: H100 covers the full device name, A10 is not A100)", async () => {
+    h = await startHarness();
+    h.cluster.put('nodes', kubeNode('h', gpuInventory('h', 8, { model: 'NVIDIA H100 80GB HBM3' }), { pool: 'a' }));
+    h.cluster.put('nodes', kubeNode('a100', gpuInventory('a100', 8, { model: 'NVIDIA A100-SXM4-80GB' }), { pool: 'a' }));
+    h.cluster.put('nodes', kubeNode('a10', gpuInventory('a10', 8, { model: 'NVIDIA A10' }), { pool: 'a' }));
+    h.cluster.put('pools', { metadata: { name: 'a' }, spec: { mode: 'elastic', nodeSelector: { matchLabels: { pool: 'a' } } } });
+    h.cluster.put('tenants', { metadata: { name: 't1' }, spec: { namespaces: ['ml'], defaultQueue: 'hq' } });
+    h.cluster.put('tenants', { metadata: { name: 't2' }, spec: { namespaces: ['cv'], defaultQueue: 'aq' } });
+    h.cluster.put('queues', { metadata: { name: 'hq' }, spec: { tenant: 't1', pool: 'a', guarantee: { gpu: '8', model: 'H100' } } });
+    h.cluster.put('queues', { metadata: { name: 'aq' }, spec: { tenant: 't2', pool: 'a', guarantee: { gpu: '8', model: 'A10' } } });
+    const hp = kubePod('hp', { namespace: 'ml', resources: { 'nvidia.com/gpu': '1' } });
+    h.cluster.put('pods', hp);
+    const f1 = await h.post('/filter', cacheArgs(hp, ['h', 'a100', 'a10']));
+    expect(f1.json.NodeNames).toEqual(['h']);
+    expect(String(f1.json.FailedAndUnresolvableNodes?.a100 ?? f1.json.FailedNodes?.a100)).toMatch(/H100/);
+    const ap = kubePod('ap', { namespace: 'cv', resources: { 'nvidia.com/gpu': '1' } });
+    h.cluster.put('pods', ap);
+    const f2 = await h.post('/filter', cacheArgs(ap, ['h', 'a100', 'a10']));
+    expect(f2.json.NodeNames).toEqual(['a10']);
+  });
 });
