@@ -47,6 +47,12 @@ export interface ControlPlaneOptions {
   readonly extenderPort: number;
   /** KubeSchedulerConfiguration (object) to use; urlPrefix/kubeconfig are filled in. */
   readonly schedulerConfig: Record<string, unknown>;
+  /**
+   * Base64 of the CA that signed the extender's serving certificate: the scheduler then calls
+   * the verbs over HTTPS (`enableHTTPS: true`, `tlsConfig.caData`), as manifests/base does.
+   * Absent: plain HTTP.
+   */
+  readonly extenderCaBundle?: string;
   /** Runs once the apiserver is ready, before kube-scheduler starts (apply CRDs, RBAC). */
   readonly beforeScheduler?: (kubeconfigs: Record<Identity, string>) => Promise<void>;
 }
@@ -145,8 +151,8 @@ export async function startControlPlane(opts: ControlPlaneOptions): Promise<Cont
     await opts.beforeScheduler?.(kubeconfigs);
 
     // kube-scheduler
-    const extenderUrl = `http://127.0.0.1:${opts.extenderPort}`;
-    const schedulerConfig = withExtenderUrl(opts.schedulerConfig, extenderUrl, kubeconfigs.scheduler);
+    const extenderUrl = `${opts.extenderCaBundle !== undefined ? 'https' : 'http'}://127.0.0.1:${opts.extenderPort}`;
+    const schedulerConfig = withExtenderUrl(opts.schedulerConfig, extenderUrl, kubeconfigs.scheduler, opts.extenderCaBundle);
     const schedulerConfigFile = join(runDir, 'kube-scheduler-config.yaml');
     writeFileSync(schedulerConfigFile, stringify(schedulerConfig));
     const schedPort = await freePort();
@@ -203,7 +209,7 @@ export async function stopControlPlane(cp: ControlPlane): Promise<void> {
   for (const p of [...cp.procs].reverse()) await stopProc(p);
 }
 
-function withExtenderUrl(config: Record<string, unknown>, url: string, kubeconfigFile: string): Record<string, unknown> {
+function withExtenderUrl(config: Record<string, unknown>, url: string, kubeconfigFile: string, caBundle?: string): Record<string, unknown> {
   const extenders = Array.isArray(config.extenders) ? (config.extenders as Record<string, unknown>[]) : [];
   return {
     ...config,
@@ -212,7 +218,9 @@ function withExtenderUrl(config: Record<string, unknown>, url: string, kubeconfi
     extenders: extenders.map((e) => {
       const prefix = typeof e.urlPrefix === 'string' ? new URL(e.urlPrefix) : new URL('http://x/');
       const { tlsConfig: _tls, ...rest } = e;
-      return { ...rest, urlPrefix: `${url}${prefix.pathname.replace(/\/$/, '')}`, enableHTTPS: false };
+      const urlPrefix = `${url}${prefix.pathname.replace(/\/$/, '')}`;
+      // The manifests' tlsConfig names the in-cluster CA; here it is the run's throw-away CA.
+      return caBundle !== undefined ? { ...rest, urlPrefix, enableHTTPS: true, tlsConfig: { caData: caBundle } } : { ...rest, urlPrefix, enableHTTPS: false };
     }),
   };
 }

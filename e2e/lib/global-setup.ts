@@ -45,11 +45,14 @@ export default async function setup(): Promise<() => Promise<void>> {
     await stopRecorded(runDir);
     log(`stopped; logs kept in ${runDir}`);
   };
+  // One serving certificate for 127.0.0.1: the webhooks and (with --https) the verbs.
+  const tls = makeServingCert(runDir);
   try {
     cp = await startControlPlane({
       binDir: bins,
       runDir,
       extenderPort,
+      extenderCaBundle: tls.caBundle,
       schedulerConfig: sched.config,
       beforeScheduler: async (kubeconfigs) => {
         const kc = new KubeConfig();
@@ -63,7 +66,6 @@ export default async function setup(): Promise<() => Promise<void>> {
     log(`control plane up at ${cp.apiServerUrl}`);
     const schedulerName = schedulerNameOf(sched.config);
     const webhookPort = await freePort();
-    const tls = makeServingCert(runDir);
     if (cliImplemented('extender')) {
       extender = await startExtender({
         runDir,

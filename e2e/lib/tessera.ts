@@ -4,6 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { httpsStatus } from './control-plane.js';
 import { REPO_ROOT } from './manifests.js';
 import { freePort, startProc, stopProc, waitFor, type Proc } from './procs.js';
 
@@ -48,9 +49,11 @@ export interface ExtenderOptions {
 }
 
 /**
- * `tessera extender` (flags as `tessera extender --help` documents them) on loopback: verbs over plain HTTP on `port` under /scheduler (the scheduler config's
- * urlPrefix points here), webhooks over HTTPS on `webhookPort`, no leader election,
- * API access as the extender identity (KUBECONFIG).
+ * `tessera extender` (flags as `tessera extender --help` documents them) on loopback: verbs
+ * over HTTPS (`--https`, the `tls` certificate; kube-scheduler trusts its CA through the
+ * config's tlsConfig.caData, as manifests/base does) on `port` under /scheduler (the
+ * scheduler config's urlPrefix points here), webhooks over HTTPS on `webhookPort`, no
+ * leader election, API access as the extender identity (KUBECONFIG).
  */
 export async function startExtender(opts: ExtenderOptions): Promise<Service> {
   const proc = startCli(
@@ -58,6 +61,7 @@ export async function startExtender(opts: ExtenderOptions): Promise<Service> {
     [
       'extender',
       `--listen=127.0.0.1:${opts.port}`,
+      '--https',
       '--verb-prefix=/scheduler',
       `--webhook-listen=127.0.0.1:${opts.webhookPort}`,
       `--tls-cert=${opts.tls.certFile}`,
@@ -67,10 +71,10 @@ export async function startExtender(opts: ExtenderOptions): Promise<Service> {
     ],
     opts.runDir,
   );
-  const url = `http://127.0.0.1:${opts.port}`;
+  const url = `https://127.0.0.1:${opts.port}`;
   await waitFor(
     'tessera extender /healthz',
-    async () => ((await fetch(`${url}/healthz`)).ok ? true : undefined),
+    async () => ((await httpsStatus(`${url}/healthz`).catch(() => 0)) === 200 ? true : undefined),
     { proc, timeoutMs: 60_000, intervalMs: 300 },
   );
   return { proc, url, port: opts.port };
