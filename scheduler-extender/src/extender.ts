@@ -705,7 +705,10 @@ export class Extender {
     for (const [node, prop] of proposals) {
       const r = this.narrowVictims(pod, node, prop.uids);
       metrics.preemptVictims.inc({ decision: 'dropped' }, prop.uids.length - (r?.keep.length ?? 0));
-      if (r === null) continue;
+      // No victim needed (the pod fits once a reclaim in flight finishes, or already does):
+      // leave the node out — kube-scheduler rejects a node with an empty victim list
+      // ("expected at least one victim pod on node") and retries the pod later anyway.
+      if (r === null || r.keep.length === 0) continue;
       metrics.preemptVictims.inc({ decision: 'kept' }, r.keep.length);
       out[node] = { Pods: r.keep.map((UID) => ({ UID })), NumPDBViolations: prop.pdb };
       this.d.journal.addPreemption({

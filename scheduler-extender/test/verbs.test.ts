@@ -305,6 +305,21 @@ describe('preempt', () => {
     expect(res.json).toEqual({ NodeNameToMetaVictims: { n1: { Pods: [{ UID: 'lo' }], NumPDBViolations: 0 } } });
     expect(h.service.journal.preemptions()[0]).toMatchObject({ node: 'n1', victims: ['lo'] });
   });
+
+  it('leaves out a node where the pod fits without any victim (kube-scheduler refuses an empty victim list)', async () => {
+    h = await startHarness();
+    h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 4)));
+    const grant = {
+      version: 1, podUid: 'busy', namespace: 'ml', name: 'busy', node: 'n1', isolation: 'exclusive', decidedAtMs: 1,
+      containers: [{ name: 'main', index: 0, resource: 'nvidia.com/gpu', devices: [{ id: 'GPU-n1-0', index: 0, memoryMiB: 81920, computeMilli: 1000, exclusive: true }] }],
+    };
+    h.cluster.put('pods', kubePod('busy', { uid: 'busy', resources: { 'nvidia.com/gpu': '1' }, nodeName: 'n1', priority: 1, phase: 'Running', annotations: { [POD_DECISION]: JSON.stringify(grant) } }));
+    const pod = kubePod('pre', { resources: { 'nvidia.com/gpu': '2' }, priority: 100 });
+    const res = await h.post('/preempt', { Pod: pod, NodeNameToVictims: null, NodeNameToMetaVictims: { n1: { Pods: [{ UID: 'busy' }], NumPDBViolations: 0 } } });
+    // 3 GPUs are free: 'busy' need not go, and n1 must not come back with Pods: [].
+    expect(res.json).toEqual({ NodeNameToMetaVictims: {} });
+    expect(h.service.journal.preemptions()).toHaveLength(0);
+  });
 });
 
 describe('full-object mode for prioritize and preempt', () => {
