@@ -13,13 +13,27 @@ import { Ledger } from '../../core/index.js';
 import { CRD_KINDS, crdProblem, selectorMatches, type CrdKind, type Pool, type Queue, type Tenant } from './crd.js';
 import { decodeDecision } from './decision-codec.js';
 import { nodeEntryFrom, type NodeEntry } from './inventory.js';
-import type { ClusterSink, WatchEvent } from './kube.js';
+import type { ClusterSink, ObjectRef, WatchEvent, WatchedKind } from './kube.js';
 import { podMeta, translatePod, type PodMeta, type TranslateContext } from './translate.js';
 import { messageOf } from './errors.js';
+import { isAcceleratorResource } from './resources.js';
 
+/**
+ * What the cache keeps per pod. At 100k pods this is most of the extender's memory, so a
+ * bound pod keeps no pod object:
+ * - unbound pods keep `raw`, the slim pod object (bind and the why view translate it);
+ * - bound pods keep `request`, translated once (the same object as their grant's);
+ * - bound pods without accelerator resources and without a decision keep neither (the
+ *   extender neither places nor counts them; the why view calls them not Tessera's);
+ * - a bound pod whose spec cannot be translated keeps `raw`, so the why view can say why.
+ * `meta.annotations` is always empty: the only annotation used, the decision, is in `decision`.
+ */
 export interface PodRecord {
   readonly meta: PodMeta;
+  /** The slim pod object, or null (see above). */
   readonly raw: unknown;
+  /** A bound pod's translated request, or null. */
+  readonly request: PodRequest | null;
   readonly decision: Decision | null;
   /** Why a decision annotation present on the pod was ignored. */
   readonly decisionProblem: string | null;
@@ -102,6 +116,21 @@ export class ClusterState implements ClusterSink, TranslateContext {
     }
   }
 
+  known(kind: WatchedKind): ObjectRef[] {
+    switch (kind) {
+      case 'nodes':
+        return [...this.nodes.keys()].map((name) => ({ name }));
+      case 'pods':
+        return [...this.pods.values()].map((r) => ({ namespace: r.meta.namespace, name: r.meta.name, uid: r.meta.uid }));
+      default: {
+        const map: Map<string, unknown> = kind === 'pools' ? this.pools : kind === 'tenants' ? this.tenants : this.queues;
+        const names = new Set(map.keys());
+        for (const key of this.rejected.keys()) if (key.startsWith(`${kind}/`)) names.add(key.slice(kind.length + 1));
+        return [...names].map((name) => ({ name }));
+      }
+    }
+  }
+
   // ---- TranslateContext ------------------------------------------------------------
   tenantForNamespace(namespace: string): Tenant | undefined {
     const t = this.nsTenant.get(namespace);
@@ -110,6 +139,16 @@ export class ClusterState implements ClusterSink, TranslateContext {
 
   pool(name: string): Pool | undefined {
     return this.pools.get(name);
+  }
+
+  /**
+   * The pod's request for explanations: translated from the kept pod object, the bound pod's
+   * recorded request, or null for a bound pod without accelerators (not Tessera's).
+   * Throws PodRequestError when the kept spec is invalid.
+   */
+  requestOf(rec: PodRecord): PodRequest | null {
+    if (rec.raw !== null) return translatePod(rec.raw, this);
+    return rec.request;
   }
 
   podByName(namespace: string, name: string): PodRecord | undefined {
@@ -223,7 +262,26 @@ export class ClusterState implements ClusterSink, TranslateContext {
       if ('decision' in r) decision = r.decision;
       else decisionProblem = r.problem;
     }
-    this.pods.set(meta.uid, { meta, raw: slimPod(e.object), decision, decisionProblem });
+    let raw: unknown = null;
+    let request: PodRequest | null = null;
+    if (meta.nodeName === undefined) raw = slimPod(e.object);
+    else if (decision !== null || hasAcceleratorResources(e.object)) {
+      const held = this.holdings.get(meta.uid);
+      if (held !== undefined && decision !== null && sameDevices(held.decision, decision)) request = held.request;
+      else {
+        try {
+          request = translatePod(e.object, this);
+        } catch {
+          raw = slimPod(e.object); // recordFromPod and the why view report the problem
+        }
+      }
+    }
+    const lean: PodMeta = {
+      ...meta,
+      labels: Object.keys(meta.labels).length === 0 ? NO_STRINGS : meta.labels,
+      annotations: NO_STRINGS,
+    };
+    this.pods.set(meta.uid, { meta: lean, raw, request, decision, decisionProblem });
     this.podsByName.set(key, meta.uid);
     if (meta.phase !== undefined && TERMINAL.has(meta.phase)) {
       this.releaseGrant(meta.uid, `pod ${meta.phase}`);
@@ -264,7 +322,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
     }
     let request: PodRequest;
     try {
-      request = translatePod(rec.raw, this);
+      request = rec.raw !== null || rec.request === null ? translatePod(rec.raw, this) : rec.request;
     } catch (err) {
       request = { uid, namespace: rec.meta.namespace, name: rec.meta.name, cpuMilli: 0, memoryMiB: 0, priority: 0, containers: [] };
       this.grantProblems.set(uid, `pod spec: ${messageOf(err)}; counted devices only`);
@@ -367,6 +425,25 @@ function sameDevices(a: Decision, b: Decision): boolean {
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Shared by every pod without labels (and as the emptied annotations); frozen so nobody writes to it. */
+const NO_STRINGS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/** Whether any (init) container names a Tessera accelerator resource in its limits or requests. */
+function hasAcceleratorResources(pod: unknown): boolean {
+  const spec = isObj(pod) && isObj(pod['spec']) ? pod['spec'] : {};
+  for (const key of ['containers', 'initContainers']) {
+    const list = spec[key];
+    if (!Array.isArray(list)) continue;
+    for (const c of list) {
+      const res = isObj(c) && isObj(c['resources']) ? c['resources'] : {};
+      for (const part of [res['limits'], res['requests']]) {
+        if (isObj(part)) for (const name of Object.keys(part)) if (isAcceleratorResource(name)) return true;
+      }
+    }
+  }
+  return false;
+}
 
 function slimContainers(v: unknown): unknown {
   if (!Array.isArray(v)) return v;

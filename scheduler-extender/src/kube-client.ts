@@ -1,8 +1,10 @@
 /**
- * KubeAccess over @kubernetes/client-node: list-watch informers for nodes, pods (non-terminal)
- * and the Tessera CRDs; Binding, merge-patch of pod annotations, custom-object CRUD,
- * TokenReview / SubjectAccessReview, and Lease access for leader election. A watch that
- * fails is restarted with exponential backoff; meanwhile the sink is told "not synced".
+ * KubeAccess: list-watch of nodes, pods (non-terminal) and the Tessera CRDs through
+ * list-watch.ts (paginated LIST + WATCH with bookmarks, no object cache: the sink, i.e.
+ * ClusterState, keeps only what it uses); over @kubernetes/client-node: Binding, merge-patch
+ * of pod annotations, custom-object CRUD, TokenReview / SubjectAccessReview, and Lease access
+ * for leader election. A watch that fails is restarted with exponential backoff; meanwhile the
+ * sink is told "not synced"; a 410 Gone relists and deletes what the new list lacks.
  */
 import {
   AuthenticationV1Api,
@@ -11,25 +13,26 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
-  ListWatch,
   PatchStrategy,
   V1MicroTime,
-  Watch,
   setHeaderOptions,
-  type KubernetesListObject,
-  type KubernetesObject,
   type V1Lease,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CRD_GROUP, CRD_KINDS, CRD_VERSION, type CrdKind } from './crd.js';
 import { ExtenderError, messageOf } from './errors.js';
 import type { AccessAttributes, BindingTarget, ClusterSink, EvictionTarget, KubeAccess, LeaseRecord, UserInfo, WatchedKind } from './kube.js';
+import { ApiGetter, ListWatcher, type ListWatchSpec } from './list-watch.js';
 
 export interface KubeClientOptions {
   readonly kubeconfig?: string;
   readonly log: Logger;
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
+  /** Items per LIST page (default 500). */
+  readonly pageSize?: number;
+  /** Server-side timeout of each watch (default 300–600 s). */
+  readonly watchTimeoutSeconds?: number;
 }
 
 function statusOf(err: unknown): number | undefined {
@@ -60,9 +63,7 @@ export class KubeClient implements KubeAccess {
   private readonly authn: AuthenticationV1Api;
   private readonly authz: AuthorizationV1Api;
   private readonly coord: CoordinationV1Api;
-  private readonly informers: ListWatch<KubernetesObject>[] = [];
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private stopped = false;
+  private readonly watchers: ListWatcher[] = [];
 
   constructor(
     private readonly kc: KubeConfig,
@@ -77,75 +78,41 @@ export class KubeClient implements KubeAccess {
 
   // ---- ClusterSource ----------------------------------------------------------------
   async start(sink: ClusterSink): Promise<void> {
-    this.stopped = false;
     const synced = new Map<WatchedKind, boolean>();
     const report = (): void => {
       const bad = [...synced].filter(([, ok]) => !ok).map(([k]) => k);
       sink.status(bad.length === 0, bad.length === 0 ? 'synced' : `watch not synced: ${bad.join(', ')}`);
     };
-    const specs: { kind: WatchedKind; path: string; list: () => Promise<KubernetesListObject<KubernetesObject>>; fieldSelector?: string }[] = [
-      { kind: 'nodes', path: '/api/v1/nodes', list: () => this.core.listNode() as Promise<KubernetesListObject<KubernetesObject>> },
-      {
-        kind: 'pods',
-        path: '/api/v1/pods',
-        fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed',
-        list: () => this.core.listPodForAllNamespaces({ fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' }) as Promise<KubernetesListObject<KubernetesObject>>,
-      },
-      ...CRD_KINDS.map((kind: CrdKind) => ({
-        kind,
-        path: `/apis/${CRD_GROUP}/${CRD_VERSION}/${kind}`,
-        list: () => this.custom.listClusterCustomObject({ group: CRD_GROUP, version: CRD_VERSION, plural: kind }) as Promise<KubernetesListObject<KubernetesObject>>,
-      })),
+    let started = false;
+    const onSynced = (kind: WatchedKind, ok: boolean): void => {
+      synced.set(kind, ok);
+      if (started) report();
+    };
+    const specs: ListWatchSpec[] = [
+      { kind: 'nodes', path: '/api/v1/nodes' },
+      { kind: 'pods', path: '/api/v1/pods', fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' },
+      ...CRD_KINDS.map((kind: CrdKind) => ({ kind, path: `/apis/${CRD_GROUP}/${CRD_VERSION}/${kind}` })),
     ];
-    const watch = new Watch(this.kc);
-    await Promise.all(
-      specs.map(async (s) => {
-        synced.set(s.kind, false);
-        const informer = new ListWatch<KubernetesObject>(s.path, watch, s.list, false, undefined, s.fieldSelector);
-        this.informers.push(informer);
-        informer.on('add', (o) => sink.event({ kind: s.kind, type: 'upsert', object: o }));
-        informer.on('update', (o) => sink.event({ kind: s.kind, type: 'upsert', object: o }));
-        informer.on('delete', (o) => sink.event({ kind: s.kind, type: 'delete', object: o }));
-        let failures = 0;
-        let lastError: unknown = null;
-        informer.on('error', (err) => {
-          lastError = err;
-          synced.set(s.kind, false);
-          report();
-          if (this.stopped) return;
-          failures++;
-          const delay = Math.min(this.opts.backoffMaxMs ?? 30_000, (this.opts.backoffInitialMs ?? 500) * 2 ** Math.min(failures - 1, 10));
-          this.opts.log.warn({ kind: s.kind, err, retryInMs: delay }, 'watch failed; restarting');
-          const t = setTimeout(() => {
-            this.timers.delete(t);
-            if (this.stopped) return;
-            lastError = null;
-            informer.start().then(
-              () => {
-                if (lastError === null) {
-                  failures = 0;
-                  synced.set(s.kind, true);
-                  report();
-                }
-              },
-              () => undefined,
-            );
-          }, delay);
-          this.timers.add(t);
-        });
-        await informer.start();
-        if (lastError === null) synced.set(s.kind, true);
-      }),
-    );
+    const getter = new ApiGetter(this.kc);
+    const opts = {
+      log: this.opts.log,
+      ...(this.opts.pageSize !== undefined ? { pageSize: this.opts.pageSize } : {}),
+      ...(this.opts.backoffInitialMs !== undefined ? { backoffInitialMs: this.opts.backoffInitialMs } : {}),
+      ...(this.opts.backoffMaxMs !== undefined ? { backoffMaxMs: this.opts.backoffMaxMs } : {}),
+      ...(this.opts.watchTimeoutSeconds !== undefined ? { watchTimeoutSeconds: this.opts.watchTimeoutSeconds } : {}),
+    };
+    for (const s of specs) synced.set(s.kind, false);
+    const watchers = specs.map((s) => new ListWatcher(s, getter, sink, opts, onSynced));
+    this.watchers.push(...watchers);
+    // Nodes first, then pods, then the custom resources: one list at a time keeps one page in memory.
+    for (const w of watchers) await w.start();
+    started = true;
     report();
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
-    this.timers.clear();
-    await Promise.all(this.informers.map((i) => i.stop()));
-    this.informers.length = 0;
+    for (const w of this.watchers) w.stop();
+    this.watchers.length = 0;
   }
 
   // ---- Binder / PodPatcher --------------------------------------------------------------

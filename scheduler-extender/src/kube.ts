@@ -1,6 +1,7 @@
 /**
  * The small interfaces through which the extender reaches Kubernetes. The real
- * implementation (kube-client.ts) uses @kubernetes/client-node; tests use MemoryCluster.
+ * implementation (kube-client.ts: list-watch.ts for the watches, @kubernetes/client-node for
+ * the rest); tests and the benchmark use MemoryCluster.
  */
 import type { CrdKind } from './crd.js';
 
@@ -12,11 +13,24 @@ export interface WatchEvent {
   readonly object: unknown;
 }
 
+/** Identity of an object the sink holds (enough to deliver its delete). */
+export interface ObjectRef {
+  readonly name: string;
+  readonly namespace?: string;
+  readonly uid?: string;
+}
+
 /** Receives list-watch events and the synced state of the watches. */
 export interface ClusterSink {
   event(e: WatchEvent): void;
   /** `synced` false while a watch is broken and being restarted (the service reports not-ready). */
   status(synced: boolean, message?: string): void;
+  /**
+   * The objects of `kind` the sink holds now. After a relist (the watch's resourceVersion
+   * expired, so events may have been lost) the source delivers a delete, with a
+   * `{ metadata: ObjectRef }` object, for each of them the new list no longer contains.
+   */
+  known(kind: WatchedKind): Iterable<ObjectRef>;
 }
 
 export interface ClusterSource {

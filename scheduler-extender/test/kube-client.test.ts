@@ -121,7 +121,7 @@ describe('KubeClient against a fake kube-apiserver', () => {
     client = new KubeClient(kubeconfig(srv.url), { log: silent, backoffInitialMs: 20, backoffMaxMs: 100 });
     const events: WatchEvent[] = [];
     const statuses: { synced: boolean; message?: string }[] = [];
-    await client.start({ event: (e) => events.push(e), status: (synced, message) => statuses.push({ synced, ...(message !== undefined ? { message } : {}) }) });
+    await client.start({ event: (e) => events.push(e), status: (synced, message) => statuses.push({ synced, ...(message !== undefined ? { message } : {}) }), known: () => [] });
     expect(events.some((e) => e.kind === 'nodes' && (e.object as { metadata: { name: string } }).metadata.name === 'n1')).toBe(true);
     expect(events.some((e) => e.kind === 'pods')).toBe(true);
     expect(events.some((e) => e.kind === 'pools')).toBe(true);

@@ -3,7 +3,6 @@ import { type QueueFigures, type QuotaAmount } from '../../../core/index.js';
 import type { Service } from '../service.js';
 import type { PendingEntry } from '../journal.js';
 import { livePending } from '../server.js';
-import { translatePod } from '../translate.js';
 import { messageOf } from '../errors.js';
 import type { NodeVerdict } from '../placement-port.js';
 
@@ -149,12 +148,12 @@ export function whyView(service: Service, namespace: string, name: string): unkn
   };
   let pod;
   try {
-    pod = translatePod(rec.raw, state);
+    pod = state.requestOf(rec);
   } catch (err) {
     problems.push(`invalid request: ${messageOf(err)}`);
     return { ...base, phase: 'pending', request: null, quota: { ok: false, queue: null, message: 'not checked: the request is invalid' }, fit: emptyFit(), topology: [] };
   }
-  if (pod.containers.length === 0) {
+  if (pod === null || pod.containers.length === 0) {
     return { ...base, phase: 'not-tessera', request: 'no accelerators', quota: { ok: true, queue: null, message: 'no accelerators: not under Tessera quota' }, fit: emptyFit(), topology: [] };
   }
   const request = pod.containers
