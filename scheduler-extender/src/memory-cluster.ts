@@ -1,6 +1,11 @@
 /**
  * An in-memory Kubernetes that implements KubeAccess: tests (and the benchmark) feed
  * nodes, pods and custom resources through it exactly as the informers would.
+ *
+ * With `retainObjects: false` (the benchmark) it is only a stand-in that emits events and
+ * accepts writes: it keeps no copy of what it emits except unbound pods (which bind, patch and
+ * evict look up), and records no bindings or patches; its memory is then not mixed into the
+ * extender's. Sinks must be started before objects are put (start() replays only what is kept).
  */
 import type { CrdKind } from './crd.js';
 import { ExtenderError } from './errors.js';
@@ -28,6 +33,8 @@ export interface MemoryClusterOptions {
   /** token → user; users in `admins` pass every SubjectAccessReview. */
   readonly tokens?: Readonly<Record<string, UserInfo>>;
   readonly clusterAdmins?: readonly string[];
+  /** Default true. False: keep only unbound pods, no copies, no binding/patch records (see above). */
+  readonly retainObjects?: boolean;
 }
 
 export class MemoryCluster implements KubeAccess {
@@ -55,14 +62,47 @@ export class MemoryCluster implements KubeAccess {
   evictionGraceful = false;
   readonly accessChecks: { user: UserInfo; attrs: AccessAttributes }[] = [];
 
-  constructor(private readonly opts: MemoryClusterOptions = {}) {}
+  private readonly retain: boolean;
+
+  constructor(private readonly opts: MemoryClusterOptions = {}) {
+    this.retain = opts.retainObjects ?? true;
+  }
 
   // --- test helpers -------------------------------------------------------
   put(kind: WatchedKind, object: unknown): void {
+    if (!this.retain) {
+      // The caller's object itself (it must not change it afterwards); only unbound pods are kept.
+      const key = nameOf(object);
+      const nodeName = ((object as Obj)['spec'] as Obj | undefined)?.['nodeName'];
+      if (kind === 'pods' && (typeof nodeName !== 'string' || nodeName === '')) this.objects.pods.set(key, object as Obj);
+      else this.objects[kind].delete(key);
+      this.emit({ kind, type: 'upsert', object });
+      return;
+    }
     // One private copy, shared with the watchers (nobody mutates delivered objects).
     const copy = structuredClone(object) as Obj;
     this.objects[kind].set(nameOf(object), copy);
     this.emit({ kind, type: 'upsert', object: copy });
+  }
+
+  /**
+   * What a relist after 410 Gone delivers: every kept object again, then a delete for each
+   * object a sink still knows (`ClusterSink.known`) that is no longer here.
+   */
+  relist(): void {
+    for (const s of this.sinks) {
+      for (const kind of Object.keys(this.objects) as WatchedKind[]) {
+        const here = this.objects[kind];
+        for (const obj of here.values()) s.event({ kind, type: 'upsert', object: obj });
+        const gone = [...s.known(kind)].filter((r) => !here.has(r.namespace !== undefined ? `${r.namespace}/${r.name}` : r.name));
+        for (const r of gone) s.event({ kind, type: 'delete', object: { metadata: { ...r } } });
+      }
+    }
+  }
+
+  /** Removes an object without telling the watchers (an event lost while a watch was down). */
+  dropSilently(kind: WatchedKind, key: string): void {
+    this.objects[kind].delete(key);
   }
 
   remove(kind: WatchedKind, key: string): void {
@@ -110,14 +150,14 @@ export class MemoryCluster implements KubeAccess {
     if (typeof spec['nodeName'] === 'string' && spec['nodeName'] !== '') {
       throw new ExtenderError('EXT_ERR_CONFLICT', `pod ${t.namespace}/${t.name} is already assigned to node ${spec['nodeName']}`);
     }
-    this.bindings.push(t);
+    if (this.retain) this.bindings.push(t);
     this.put('pods', { ...pod, spec: { ...spec, nodeName: t.node } });
   }
 
   async patchPodAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>): Promise<void> {
     const pod = this.pod(namespace, name);
     if (pod === undefined) throw new ExtenderError('EXT_ERR_NOT_FOUND', `pods "${name}" not found in namespace ${namespace}`);
-    this.patches.push({ namespace, name, annotations: { ...annotations } });
+    if (this.retain) this.patches.push({ namespace, name, annotations: { ...annotations } });
     const md = { ...(pod['metadata'] as Obj) };
     const ann: Record<string, string> = { ...((md['annotations'] ?? {}) as Record<string, string>) };
     for (const [k, v] of Object.entries(annotations)) {
