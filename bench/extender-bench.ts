@@ -7,7 +7,8 @@
  *   options: --measure 1000 (pods timed in process) --http 300 (pods timed over HTTP)
  *            --warmup 200 (pods placed in process before timing: the first pod of each shape
  *            judges every node cold; reported apart as warmupP99Ms / warmupMaxMs)
- *            --in-process-candidates N (names per in-process filter, rotating like the HTTP phase;
+ *            --stand-in-retains (the stand-in API server keeps a copy of every object, as before
+ *            2026-11-22's memory pass: rssMb then includes it) --in-process-candidates N (names per in-process filter, rotating like the HTTP phase;
  *            default all nodes) --cache-shapes 64 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
  *            numFeasibleNodesToFind for the cluster size) --seed 1 --fill 0.5
  *
@@ -17,6 +18,15 @@
  * nodes scored); HTTP timings send `--candidates` names, as kube-scheduler does after its
  * in-tree filters and percentageOfNodesToScore. Prints JSON with at least nodes, pods,
  * inProcessP50Ms, inProcessP99Ms, httpP50Ms, httpP99Ms, bytesPerFilterRequest, podsPerSec, rssMb.
+ *
+ * Memory: the stand-in API server (MemoryCluster with retainObjects: false) keeps no copy of
+ * what it emits (only pods not bound yet) and records no bindings or patches, so `rssMb` is
+ * the extender's process RSS (plus this small harness); `standInRetains` says which mode ran.
+ * In that mode the extender is started first and every pre-filled object reaches it as one
+ * informer event (what a restart's list delivers); `rebuildMs` is the time spent in those events.
+ * The container image runs compiled JS: `npm run bench:extender:compiled -- …` builds dist/ and
+ * runs `node --expose-gc dist/bench/extender-bench.js …` (no tsx loader in the process;
+ * `compiled` in the output says which ran).
  */
 import { performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
@@ -30,6 +40,7 @@ import {
   compilePod,
   fitNode,
   placementFromDecision,
+  type Node,
   type NodeInventory,
   type PodRequest,
 } from '../core/index.js';
@@ -52,11 +63,12 @@ interface Args {
   cacheShapes: number | null;
   warmup: number;
   inProcessCandidates: number | null;
+  standInRetains: boolean;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, warmup: 200, inProcessCandidates: null, json: false };
+  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, warmup: 200, inProcessCandidates: null, standInRetains: false, json: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -78,6 +90,7 @@ function parseArgs(argv: string[]): Args {
       case '--warmup': a.warmup = num(k); break;
       case '--in-process-candidates': a.inProcessCandidates = num(k); break;
       case '--json': a.json = true; break;
+      case '--stand-in-retains': a.standInRetains = true; break;
       default: throw new Error(`unknown option ${k}; see the header of bench/extender-bench.ts`);
     }
   }
@@ -147,13 +160,26 @@ async function main(): Promise<void> {
   const t0 = performance.now();
 
   // 1. Nodes and pre-filled pods, decided by core directly (fast), written as annotations.
-  const nodes = kubeNodes(args.nodes, random);
-  const coreNodes = nodes.map((n) => nodeEntryFrom(n)!.node);
+  let nodes: Record<string, unknown>[] | null = kubeNodes(args.nodes, random);
+  const names = nodes.map((n) => (n['metadata'] as { name: string }).name);
+  let coreNodes: Node[] | null = nodes.map((n) => nodeEntryFrom(n)!.node);
   const totalGpu = coreNodes.reduce((s, n) => s + n.devices.length * 1000, 0);
   let ledger: Ledger | null = Ledger.fromNodes(coreNodes);
   let cursor = 0;
-  const cluster = new MemoryCluster();
-  for (const n of nodes) cluster.put('nodes', n);
+  const cluster = new MemoryCluster({ retainObjects: args.standInRetains });
+  const clock = { now: Date.now() };
+  const service = createService({ kube: cluster, log, clock: () => clock.now, reservationTtlMs: 30_000, ...(args.cacheShapes !== null ? { cacheShapesPerNode: args.cacheShapes } : {}) });
+  // Non-retaining stand-in: the extender listens from the start; each write is one event to it.
+  let rebuildMs = 0;
+  const write = (kind: 'nodes' | 'pods', obj: Record<string, unknown>): void => {
+    if (args.standInRetains) return cluster.put(kind, obj);
+    const t = performance.now();
+    cluster.put(kind, obj);
+    rebuildMs += performance.now() - t;
+  };
+  if (!args.standInRetains) await service.start();
+  for (const n of nodes) write('nodes', n);
+  nodes = null;
   let usedGpu = 0;
   let placed = 0;
   let cpuOnly = 0;
@@ -163,14 +189,14 @@ async function main(): Promise<void> {
     const req: PodRequest = translatePod(pod);
     if (req.containers.length === 0) {
       cpuOnly++;
-      cluster.put('pods', { ...pod, spec: { ...(pod['spec'] as object), nodeName: `node-${i % args.nodes}` }, status: { phase: 'Running' } });
+      write('pods', { ...pod, spec: { ...(pod['spec'] as object), nodeName: `node-${i % args.nodes}` }, status: { phase: 'Running' } });
       continue;
     }
     // Pre-fill by first fit from a rotating cursor (fast; the measured phase uses the real policy).
     const cp = compilePod(ledger, req);
     let decision = null;
     for (let tries = 0; tries < 64 && decision === null; tries++) {
-      const idx = cursor++ % coreNodes.length;
+      const idx = cursor++ % names.length;
       const f = fitNode(ledger, idx, cp);
       if (f.ok) decision = buildDecision(ledger, req, f.fit, 1);
     }
@@ -180,24 +206,27 @@ async function main(): Promise<void> {
     for (const c of decision.containers) for (const d of c.devices) usedGpu += d.computeMilli;
     placed++;
     const md = pod['metadata'] as Record<string, unknown>;
-    cluster.put('pods', { ...pod, metadata: { ...md, annotations: { ...decisionAnnotations(decision) } }, spec: { ...(pod['spec'] as object), nodeName: decision.node }, status: { phase: 'Running' } });
+    write('pods', { ...pod, metadata: { ...md, annotations: { ...decisionAnnotations(decision) } }, spec: { ...(pod['spec'] as object), nodeName: decision.node }, status: { phase: 'Running' } });
   }
   ledger = null;
-  const prefillMs = performance.now() - t0;
+  coreNodes = null;
+  const prefillMs = performance.now() - t0 - rebuildMs;
   const heapMb = (): number => Math.round(process.memoryUsage().heapUsed / 2 ** 20);
   if (typeof global.gc === 'function') global.gc();
-  const heapAfterPrefill = heapMb();
+  // Retaining stand-in: its heap alone; otherwise the extender's state is already in it.
+  const heapAfterPrefill = args.standInRetains ? heapMb() : null;
 
-  // 2. A fresh extender rebuilds its ledger from the annotations (the restart path).
-  const clock = { now: Date.now() };
-  const service = createService({ kube: cluster, log, clock: () => clock.now, reservationTtlMs: 30_000, ...(args.cacheShapes !== null ? { cacheShapesPerNode: args.cacheShapes } : {}) });
-  const tr = performance.now();
-  await service.start();
-  const rebuildMs = performance.now() - tr;
+  // 2. A fresh extender rebuilds its ledger from the annotations (the restart path): with the
+  // retaining stand-in, start() replays every object now; otherwise they were delivered above.
+  if (args.standInRetains) {
+    const tr = performance.now();
+    await service.start();
+    rebuildMs = performance.now() - tr;
+  } else service.refreshWorkload();
   if (typeof global.gc === 'function') global.gc();
   const heapAfterRebuild = heapMb();
+  const memAfterRebuild = process.memoryUsage();
   if (service.state.holdings.size !== placed) throw new Error(`rebuild recorded ${service.state.holdings.size} grants, expected ${placed}`);
-  const names = nodes.map((n) => (n['metadata'] as { name: string }).name);
 
   // 3. In process: filter (all nodes) + prioritize + bind, per pod.
   const inProc: number[] = [];
@@ -348,6 +377,9 @@ async function main(): Promise<void> {
     rebuildMs: Math.round(rebuildMs),
     prefillMs: Math.round(prefillMs),
     rssMb: Number(rssMb.toFixed(1)),
+    standInRetains: args.standInRetains,
+    compiled: import.meta.url.endsWith('.js'),
+    rssAfterRebuildMb: Number((memAfterRebuild.rss / 2 ** 20).toFixed(1)),
     heapAfterPrefillMb: heapAfterPrefill,
     heapAfterRebuildMb: heapAfterRebuild,
     heapAfterInProcessMb: heapAfterInProcess,
