@@ -26,11 +26,13 @@
  * informer event (what a restart's list delivers); `rebuildMs` is the time spent in those events.
  * The container image runs compiled JS: `npm run bench:extender:compiled -- …` builds dist/ and
  * runs `node --expose-gc dist/bench/extender-bench.js …` (no tsx loader in the process;
- * `compiled` in the output says which ran).
+ * `compiled` in the output says which ran). BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot
+ * after the rebuild (open it in Chrome DevTools → Memory).
  */
 import { performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
 import pino from 'pino';
 import {
   Ledger,
@@ -226,6 +228,9 @@ async function main(): Promise<void> {
   if (typeof global.gc === 'function') global.gc();
   const heapAfterRebuild = heapMb();
   const memAfterRebuild = process.memoryUsage();
+  // BENCH_HEAP_SNAPSHOT=<file>: a V8 heap snapshot of the extender's state after the rebuild.
+  const snapshot = process.env['BENCH_HEAP_SNAPSHOT'];
+  if (snapshot !== undefined) writeHeapSnapshot(snapshot);
   if (service.state.holdings.size !== placed) throw new Error(`rebuild recorded ${service.state.holdings.size} grants, expected ${placed}`);
 
   // 3. In process: filter (all nodes) + prioritize + bind, per pod.
