@@ -2,12 +2,125 @@
  * Memoised FGD node fragmentation. The cache is plain data the caller owns and passes in
  * (core keeps no hidden state): one cache per workload mix. Keys are the node state that
  * fragmentation depends on: model, free CPU and the sorted vector of per-device free compute.
+ *
+ * The usual key (integer CPU, at most 16 devices with integer free compute 0…65535) lives in
+ * an open-addressing table of typed arrays: a lookup builds no string and an entry is no JS
+ * object (the scheduler extender looks up thousands per pod; string keys were most of its
+ * per-decision garbage, and the entries added were young-generation survivors). Other keys
+ * (fractions, larger values, more devices) use a Map of string keys. The value is the same
+ * either way: `nodeFragmentation` of the key.
  */
 import { nodeFragmentation, type TaskClass } from './fragmentation.js';
 
+/** Devices a compact key holds (two 16-bit free-compute values per 32-bit word). */
+const MAX_COMPACT = 16;
+/** Int32 words per table slot: model id + 1 (0: empty), CPU, count, packed values. */
+const STRIDE = 3 + MAX_COMPACT / 2;
+
+/** The memo behind a FragCache: `size` entries in all. */
+export class FragMemo {
+  /** Keys that do not fit the compact table. */
+  private readonly other = new Map<string, number>();
+  private readonly models = new Map<string, number>();
+  private keys = new Int32Array(0);
+  private values = new Float64Array(0);
+  private mask = -1;
+  private used = 0;
+
+  get size(): number {
+    return this.used + this.other.size;
+  }
+
+  clear(): void {
+    this.other.clear();
+    this.models.clear();
+    this.keys = new Int32Array(0);
+    this.values = new Float64Array(0);
+    this.mask = -1;
+    this.used = 0;
+  }
+
+  /** Slot of the compact key in `kw` (or the empty slot where it would go); −1 when the table is empty. */
+  private find(kw: Int32Array, words: number): number {
+    if (this.mask < 0) return -1;
+    let h = 0x811c9dc5;
+    for (let w = 0; w < words; w++) h = Math.imul(h ^ (kw[w] as number), 0x01000193);
+    h ^= h >>> 15;
+    const keys = this.keys;
+    for (let i = h & this.mask; ; i = (i + 1) & this.mask) {
+      const at = i * STRIDE;
+      if (keys[at] === 0) return i;
+      let same = true;
+      for (let w = 0; w < words; w++) {
+        if (keys[at + w] !== kw[w]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return i;
+    }
+  }
+
+  /** Model id + 1 (never 0). */
+  modelId(model: string): number {
+    let id = this.models.get(model);
+    if (id === undefined) {
+      id = this.models.size + 1;
+      this.models.set(model, id);
+    }
+    return id;
+  }
+
+  getCompact(kw: Int32Array, words: number): number | undefined {
+    const i = this.find(kw, words);
+    if (i < 0 || this.keys[i * STRIDE] === 0) return undefined;
+    return this.values[i];
+  }
+
+  setCompact(kw: Int32Array, words: number, value: number): void {
+    if (this.mask < 0 || (this.used + 1) * 4 > (this.mask + 1) * 3) this.grow();
+    const i = this.find(kw, words);
+    const at = i * STRIDE;
+    if (this.keys[at] === 0) this.used++;
+    for (let w = 0; w < words; w++) this.keys[at + w] = kw[w] as number;
+    for (let w = words; w < STRIDE; w++) this.keys[at + w] = 0;
+    this.values[i] = value;
+  }
+
+  getOther(key: string): number | undefined {
+    return this.other.get(key);
+  }
+
+  setOther(key: string, value: number): void {
+    this.other.set(key, value);
+  }
+
+  private grow(): void {
+    const oldKeys = this.keys;
+    const oldValues = this.values;
+    const oldSlots = this.mask + 1;
+    const slots = Math.max(1024, oldSlots * 2);
+    this.keys = new Int32Array(slots * STRIDE);
+    this.values = new Float64Array(slots);
+    this.mask = slots - 1;
+    this.used = 0;
+    const kw = new Int32Array(STRIDE);
+    for (let i = 0; i < oldSlots; i++) {
+      const at = i * STRIDE;
+      if (oldKeys[at] === 0) continue;
+      for (let w = 0; w < STRIDE; w++) kw[w] = oldKeys[at + w] as number;
+      const words = 3 + (((oldKeys[at + 2] as number) + 1) >> 1);
+      const j = this.find(kw, words);
+      for (let w = 0; w < STRIDE; w++) this.keys[j * STRIDE + w] = kw[w] as number;
+      this.values[j] = oldValues[i] as number;
+      this.used++;
+    }
+  }
+}
+
 export interface FragCache {
   readonly mix: readonly TaskClass[];
-  readonly memo: Map<string, number>;
+  readonly memo: FragMemo;
   /** The memo is cleared when it grows past this many entries. */
   readonly maxEntries: number;
   hits: number;
@@ -15,10 +128,11 @@ export interface FragCache {
 }
 
 export function createFragCache(mix: readonly TaskClass[], maxEntries = 1_000_000): FragCache {
-  return { mix, memo: new Map(), maxEntries, hits: 0, misses: 0 };
+  return { mix, memo: new FragMemo(), maxEntries, hits: 0, misses: 0 };
 }
 
 const sortScratch: number[] = [];
+const keyWords = new Int32Array(STRIDE);
 
 /**
  * F_n(M) of a node whose healthy devices have the given free compute (first `count`
@@ -47,8 +161,10 @@ export function cachedNodeFragmentation(
     }
     sortScratch[j + 1] = v;
   }
-  const key = stateKey(model, cpuFreeMilli, count);
-  const hit = cache.memo.get(key);
+  const memo = cache.memo;
+  const words = compactKey(memo, model, cpuFreeMilli, count);
+  const key = words > 0 ? '' : stateKey(model, cpuFreeMilli, count);
+  const hit = words > 0 ? memo.getCompact(keyWords, words) : memo.getOther(key);
   if (hit !== undefined) {
     cache.hits++;
     return hit;
@@ -58,9 +174,33 @@ export function cachedNodeFragmentation(
     { model, cpuMilli: cpuFreeMilli, deviceFreeMilli: sortScratch.slice(0, count) },
     cache.mix,
   );
-  if (cache.memo.size >= cache.maxEntries) cache.memo.clear();
-  cache.memo.set(key, value);
+  if (memo.size >= cache.maxEntries) memo.clear();
+  if (words > 0) memo.setCompact(keyWords, compactKey(memo, model, cpuFreeMilli, count), value);
+  else memo.setOther(key, value);
   return value;
+}
+
+/**
+ * The sorted state in `sortScratch` as table key words in `keyWords`: the number of words
+ * used, or 0 when it does not fit the compact form.
+ */
+function compactKey(memo: FragMemo, model: string, cpuFreeMilli: number, count: number): number {
+  if (count > MAX_COMPACT || !Number.isInteger(cpuFreeMilli) || cpuFreeMilli < -0x80000000 || cpuFreeMilli > 0x7fffffff) return 0;
+  for (let i = 0; i < count; i++) {
+    const v = sortScratch[i] as number;
+    if (!Number.isInteger(v) || v > 0xffff) return 0;
+  }
+  keyWords[0] = memo.modelId(model);
+  keyWords[1] = cpuFreeMilli;
+  keyWords[2] = count;
+  const words = 3 + ((count + 1) >> 1);
+  for (let w = 3; w < words; w++) {
+    const i = (w - 3) * 2;
+    const lo = i < count ? (sortScratch[i] as number) : 0;
+    const hi = i + 1 < count ? (sortScratch[i + 1] as number) : 0;
+    keyWords[w] = lo | (hi << 16);
+  }
+  return words;
 }
 
 /** Compact key: model, CPU, then one UTF-16 unit per device when values are small integers. */

@@ -96,6 +96,8 @@ export class CorePlacement implements PlacementPort {
   private readonly reasonIds = new Map<string, number>();
   /** Bumped when reason ids are reused for other reasons (callers caching by id drop their cache). */
   reasonEpoch = 0;
+  /** Nodes judged afresh (memo misses) by `judgeInto` since start: the bench reports them per pod. */
+  judgedFresh = 0;
   private mixKey = '';
   private readonly reasons: { text: string; json: string; tail: string; cls: string; unresolvable: boolean }[] = [];
 
@@ -241,6 +243,7 @@ export class CorePlacement implements PlacementPort {
         continue;
       }
       cp ??= compilePod(ledger, pod);
+      this.judgedFresh++;
       const f = fitNode(ledger, i, cp, grp.opts);
       let r = Number.NaN;
       let why = -1;

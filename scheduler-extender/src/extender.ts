@@ -806,26 +806,66 @@ class EntryParts {
   }
 }
 
-/** A node-cache filter answer whose wire JSON was written directly; the objects are parsed from it on demand. */
+/**
+ * A node-cache filter answer whose wire JSON was written directly; the objects are parsed from
+ * it on demand. FailedNodes / FailedAndUnresolvableNodes are own enumerable accessors (a spread
+ * or JSON.stringify sees them), defined with getter functions shared by every answer: V8 keeps
+ * accessors in the object's hidden class, so per-answer getter closures would give every answer
+ * a new map (old space) pointing at its closures, and the ~23 KB FailedNodes text of every
+ * answer would survive young-generation GCs until the next full GC.
+ */
+class DirectAnswer {
+  declare readonly Nodes: null;
+  declare readonly NodeNames: string[];
+  declare readonly FailedNodes: Record<string, string>;
+  declare readonly FailedAndUnresolvableNodes: Record<string, string>;
+  declare readonly Error: string;
+  readonly #failedJson: string;
+  readonly #unresolvableJson: string;
+  #failed: Record<string, string> | null = null;
+  #unresolvable: Record<string, string> | null = null;
+
+  constructor(passed: string[], failedJson: string, unresolvableJson: string) {
+    // Own properties in the wire order.
+    (this as { Nodes: null }).Nodes = null;
+    (this as { NodeNames: string[] }).NodeNames = passed;
+    Object.defineProperty(this, 'FailedNodes', FAILED_NODES);
+    Object.defineProperty(this, 'FailedAndUnresolvableNodes', UNRESOLVABLE_NODES);
+    (this as { Error: string }).Error = '';
+    this.#failedJson = failedJson;
+    this.#unresolvableJson = unresolvableJson;
+  }
+
+  static failed(a: DirectAnswer): Record<string, string> {
+    return (a.#failed ??= JSON.parse(`{${a.#failedJson}}`) as Record<string, string>);
+  }
+
+  static unresolvable(a: DirectAnswer): Record<string, string> {
+    return (a.#unresolvable ??= JSON.parse(`{${a.#unresolvableJson}}`) as Record<string, string>);
+  }
+
+  [WIRE_JSON](): string {
+    return `{"Nodes":null,"NodeNames":${JSON.stringify(this.NodeNames)},"FailedNodes":{${this.#failedJson}},"FailedAndUnresolvableNodes":{${this.#unresolvableJson}},"Error":""}`;
+  }
+}
+
+const FAILED_NODES: PropertyDescriptor = {
+  get(this: DirectAnswer) {
+    return DirectAnswer.failed(this);
+  },
+  enumerable: true,
+  configurable: false,
+};
+const UNRESOLVABLE_NODES: PropertyDescriptor = {
+  get(this: DirectAnswer) {
+    return DirectAnswer.unresolvable(this);
+  },
+  enumerable: true,
+  configurable: false,
+};
+
 function directAnswer(passed: string[], failedJson: string, unresolvableJson: string): ExtenderFilterResult {
-  let failed: Record<string, string> | null = null;
-  let unresolvable: Record<string, string> | null = null;
-  const r = {
-    Nodes: null,
-    NodeNames: passed,
-    get FailedNodes(): Record<string, string> {
-      return (failed ??= JSON.parse(`{${failedJson}}`) as Record<string, string>);
-    },
-    get FailedAndUnresolvableNodes(): Record<string, string> {
-      return (unresolvable ??= JSON.parse(`{${unresolvableJson}}`) as Record<string, string>);
-    },
-    Error: '',
-  };
-  Object.defineProperty(r, WIRE_JSON, {
-    value: (): string =>
-      `{"Nodes":null,"NodeNames":${JSON.stringify(passed)},"FailedNodes":{${failedJson}},"FailedAndUnresolvableNodes":{${unresolvableJson}},"Error":""}`,
-  });
-  return r;
+  return new DirectAnswer(passed, failedJson, unresolvableJson);
 }
 
 function safeName(pod: unknown): string {

@@ -80,12 +80,12 @@ export interface ExtenderPreemptionResult {
 
 /**
  * An answer may carry its wire JSON, written directly (filter over thousands of nodes):
- * a non-enumerable function under this key. The HTTP layer sends it as is.
+ * a non-enumerable method under this key (called on the answer). The HTTP layer sends it as is.
  */
 export const WIRE_JSON: unique symbol = Symbol('tessera.wireJson');
 
 /** The JSON text of a verb's answer: its directly written form if it has one. */
 export function wireJson(answer: object): string {
-  const f = (answer as { [WIRE_JSON]?: () => string })[WIRE_JSON];
-  return typeof f === 'function' ? f() : JSON.stringify(answer);
+  const f = (answer as { [WIRE_JSON]?: (this: object) => string })[WIRE_JSON];
+  return typeof f === 'function' ? f.call(answer) : JSON.stringify(answer);
 }
