@@ -56,6 +56,8 @@ interface Slot {
   raw: Float64Array;
   /** Interned reason id when the node does not fit. */
   reason: Int32Array;
+  /** Ledger positions below this were judged for the whole column once (see `judgeInto`). */
+  swept: number;
 }
 
 /** Memo for one set of placement options (one compute overcommit). */
@@ -179,10 +181,11 @@ export class CorePlacement implements PlacementPort {
       m.slots.delete(oldKey);
       old.key = shapeKey;
       old.version.fill(-1);
+      old.swept = 0;
       slot = old;
     } else {
       const cap = Math.max(64, n);
-      slot = { key: shapeKey, version: new Float64Array(cap).fill(-1), raw: new Float64Array(cap), reason: new Int32Array(cap) };
+      slot = { key: shapeKey, version: new Float64Array(cap).fill(-1), raw: new Float64Array(cap), reason: new Int32Array(cap), swept: 0 };
     }
     if (slot.version.length < n) {
       const cap = Math.max(n, slot.version.length * 2);
@@ -192,7 +195,7 @@ export class CorePlacement implements PlacementPort {
       raw.set(slot.raw);
       const reason = new Int32Array(cap);
       reason.set(slot.reason);
-      slot = { key: shapeKey, version, raw, reason };
+      slot = { key: shapeKey, version, raw, reason, swept: slot.swept };
     }
     m.slots.set(shapeKey, slot);
     return slot;
@@ -201,6 +204,13 @@ export class CorePlacement implements PlacementPort {
   /**
    * Judge `pod` on the ledger positions `index[0..n)` (each ≥ 0) into `out`, memoised when
    * `cache` (the live ledger). Allocates nothing per node on memo hits.
+   *
+   * The first call for a pod shape (a new memo column) also judges every other node of the
+   * ledger into the column. kube-scheduler sends a rotating window of candidates (500 of
+   * 5,000 nodes), so without this a shape paid a whole window of misses (~1.5–3 ms) the first
+   * time it met each window, and rare shapes met cold windows long after start; now a shape
+   * pays once for the cluster, and later calls re-judge only the nodes changed since. Only
+   * when the call has one overcommit value (the column is per value).
    */
   judgeInto(
     ledger: Ledger,
@@ -257,6 +267,21 @@ export class CorePlacement implements PlacementPort {
         slot.reason[i] = why;
       }
     }
+    if (groups === null || groups.size !== 1) return;
+    const only = g as CallGroup;
+    const col = only.slot;
+    if (col === undefined || col.swept >= ledger.nodeCount) return;
+    for (let i = col.swept; i < ledger.nodeCount; i++) {
+      const view = ledger.view(i);
+      if (col.version[i] === view.version) continue;
+      cp ??= compilePod(ledger, pod);
+      this.judgedFresh++;
+      const f = fitNode(ledger, i, cp, only.opts);
+      col.version[i] = view.version;
+      col.raw[i] = f.ok ? scorer.score(view, pod, f.fit, only.ctx) : Number.NaN;
+      col.reason[i] = f.ok ? -1 : this.reasonId(f.unfit);
+    }
+    col.swept = ledger.nodeCount;
   }
 
   /** The Decision for `pod` on ledger position `index` (which must fit). */
