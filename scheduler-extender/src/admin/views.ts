@@ -79,7 +79,7 @@ export function nodeView(service: Service, name: string, ns: NamespaceFilter): u
   return {
     name,
     pool: node.pool ?? null,
-    vendor: entry.inventory?.vendor ?? null,
+    vendor: entry.vendor,
     problem: entry.problem,
     cpu: { capacityMilli: node.cpuMilli, usedMilli: view?.cpuUsedMilli ?? 0 },
     memory: { capacityMiB: node.memoryMiB, usedMiB: view?.memoryUsedMiB ?? 0 },
