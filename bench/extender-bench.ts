@@ -11,6 +11,12 @@
  *            2026-11-22's memory pass: rssMb then includes it) --in-process-candidates N (names per in-process filter, rotating like the HTTP phase;
  *            default all nodes) --cache-shapes 64 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
  *            numFeasibleNodesToFind for the cluster size) --seed 1 --fill 0.5
+ *            --http-inline (the HTTP client in this process, on the extender's event loop, as
+ *            before 2026-11-22's latency pass; default: bench/extender-loadgen.ts in a child
+ *            process over one keep-alive connection, as kube-scheduler is a separate process)
+ *            --http-warmup 0 (child-process client: pods placed over HTTP before timing, drawn
+ *            after the timed ones so the timed pods are the same; warms the client and the
+ *            server's HTTP path)
  *
  * `--pods` is the number of pods in the cache: accelerator pods placed by core until the
  * fill target, the rest CPU-only pods (both bound, with annotations, fed through the same
@@ -33,6 +39,8 @@ import { performance } from 'node:perf_hooks';
 import { Session } from 'node:inspector/promises';
 import { writeFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import pino from 'pino';
 import {
   Ledger,
@@ -53,6 +61,7 @@ import { nodeEntryFrom } from '../scheduler-extender/src/inventory.js';
 import { translatePod } from '../scheduler-extender/src/translate.js';
 import { decisionAnnotations } from '../scheduler-extender/src/decision-codec.js';
 import { createRng } from './openb/rng.js';
+import type { LoadgenJob, LoadgenResult } from './extender-loadgen.js';
 
 interface Args {
   nodes: number;
@@ -66,11 +75,13 @@ interface Args {
   warmup: number;
   inProcessCandidates: number | null;
   standInRetains: boolean;
+  httpInline: boolean;
+  httpWarmup: number;
   json: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, warmup: 200, inProcessCandidates: null, standInRetains: false, json: false };
+  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, warmup: 200, inProcessCandidates: null, standInRetains: false, httpInline: false, httpWarmup: 0, json: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -92,6 +103,8 @@ function parseArgs(argv: string[]): Args {
       case '--warmup': a.warmup = num(k); break;
       case '--in-process-candidates': a.inProcessCandidates = num(k); break;
       case '--json': a.json = true; break;
+      case '--http-inline': a.httpInline = true; break;
+      case '--http-warmup': a.httpWarmup = num(k); break;
       case '--stand-in-retains': a.standInRetains = true; break;
       default: throw new Error(`unknown option ${k}; see the header of bench/extender-bench.ts`);
     }
@@ -330,7 +343,36 @@ async function main(): Promise<void> {
     return JSON.parse(text);
   };
   let offset = 0;
-  for (const pod of podsMeasured(args.http)) {
+  let httpBound = 0;
+  let clientCpuMsPerPod: number | null = null;
+  if (!args.httpInline) {
+    // kube-scheduler's stand-in in its own process: this process only serves.
+    const timed = podsMeasured(args.http);
+    const pods = [...podsMeasured(args.httpWarmup), ...timed];
+    const cands: string[][] = [];
+    for (const pod of pods) {
+      cluster.put('pods', pod);
+      const cand: string[] = [];
+      for (let j = 0; j < k; j++) cand.push(names[(offset + j) % names.length] as string);
+      offset = (offset + k) % names.length;
+      cands.push(cand);
+    }
+    const job: LoadgenJob = { port, pods, candidates: cands, warmup: args.httpWarmup };
+    const here = fileURLToPath(import.meta.url);
+    const child = fork(here.replace(/extender-bench\.(ts|js)$/, 'extender-loadgen.$1'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const r = await new Promise<LoadgenResult>((resolve, reject) => {
+      child.once('message', (m: LoadgenResult & { error?: string }) => (m.error !== undefined ? reject(new Error(`loadgen: ${m.error}`)) : resolve(m)));
+      child.once('exit', (code) => reject(new Error(`loadgen exited with ${code} before answering`)));
+      child.send(job);
+    });
+    http.push(...r.times);
+    bytesReq = r.bytesRequest;
+    bytesResp = r.bytesFilterResponse;
+    httpBound = r.bound;
+    clientCpuMsPerPod = r.clientCpuMs / Math.max(1, r.times.length);
+    if (r.errors.length > 0) process.stderr.write(`extender-bench: loadgen: ${r.errors.join('; ')}\n`);
+  }
+  for (const pod of args.httpInline ? podsMeasured(args.http) : []) {
     cluster.put('pods', pod);
     const md = pod['metadata'] as { name: string; uid: string };
     const cand: string[] = [];
@@ -346,7 +388,7 @@ async function main(): Promise<void> {
       const pr: { Host: string; Score: number }[] = await post('/prioritize', body);
       node = pr.reduce((a, b) => (b.Score > a.Score ? b : a)).Host;
     } else node = feasible[0];
-    if (node !== undefined) await post('/bind', JSON.stringify({ PodName: md.name, PodNamespace: 'bench', PodUID: md.uid, Node: node }));
+    if (node !== undefined && (await post('/bind', JSON.stringify({ PodName: md.name, PodNamespace: 'bench', PodUID: md.uid, Node: node }))).Error === '') httpBound++;
     http.push(performance.now() - t);
   }
   await app.close();
@@ -375,6 +417,10 @@ async function main(): Promise<void> {
     podsPerSec: Number((inProc.length / inProcWallS).toFixed(1)),
     httpCandidates: k,
     measuredHttp: http.length,
+    httpClient: args.httpInline ? 'inline' : 'child-process',
+    httpWarmupPods: args.httpInline ? 0 : args.httpWarmup,
+    boundHttp: httpBound,
+    httpClientCpuMsPerPod: clientCpuMsPerPod === null ? null : Number(clientCpuMsPerPod.toFixed(3)),
     httpP50Ms: Number(quantile(http, 0.5).toFixed(3)),
     httpP99Ms: Number(quantile(http, 0.99).toFixed(3)),
     bytesPerFilterRequest: Math.round(bytesReq / Math.max(1, http.length)),
