@@ -297,6 +297,8 @@ export class ClusterState implements ClusterSink, TranslateContext {
       else {
         try {
           request = translatePod(e.object, this);
+          // Its own empty labels object: share the record's instead (one per grant otherwise).
+          if (Object.keys(request.labels ?? NO_STRINGS).length === 0 && request.labels !== undefined) request = { ...request, labels: NO_STRINGS };
         } catch {
           raw = slimPod(e.object); // recordFromPod and the why view report the problem
         }

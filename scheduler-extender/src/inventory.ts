@@ -81,6 +81,34 @@ export interface NodeEntry {
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/** Shared by every node without labels; frozen so nobody writes to it. */
+const NO_LABELS: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
+/**
+ * Nodes of one hardware model have the same link matrix: one frozen copy per distinct
+ * topology (a 8×8 matrix is nine arrays; ~6 MB at 10,000 nodes when each node had its own).
+ */
+const topologies = new Map<string, Topology>();
+function sharedTopology(t: Topology): Topology {
+  if (t.kind === 'none') return NO_TOPOLOGY;
+  const key = JSON.stringify(t);
+  const known = topologies.get(key);
+  if (known !== undefined) return known;
+  if (topologies.size >= 4096) return t; // an unusual cluster: stop sharing rather than grow
+  const frozen = deepFreeze(t);
+  topologies.set(key, frozen);
+  return frozen;
+}
+const NO_TOPOLOGY: Topology = Object.freeze({ kind: 'none' }) as Topology;
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
 function strings(v: unknown): Record<string, string> {
   const out: Record<string, string> = {};
   if (!isObj(v)) return out;
@@ -94,7 +122,8 @@ export function nodeEntryFrom(obj: unknown): NodeEntry | null {
   const md = obj['metadata'];
   const name = md['name'];
   if (typeof name !== 'string' || name === '') return null;
-  const labels = strings(md['labels']);
+  const own = strings(md['labels']);
+  const labels = Object.keys(own).length === 0 ? NO_LABELS : own;
   const annotations = strings(md['annotations']);
   const status = isObj(obj['status']) ? obj['status'] : {};
   const alloc = isObj(status['allocatable']) ? status['allocatable'] : {};
@@ -134,7 +163,7 @@ export function nodeEntryFrom(obj: unknown): NodeEntry | null {
       numa: d.numa,
       health: d.health,
     })),
-    topology: (inventory?.topology ?? { kind: 'none' }) as Topology,
+    topology: sharedTopology((inventory?.topology ?? { kind: 'none' }) as Topology),
     // The agent advertises this many virtual IDs per device to the kubelet: more shares on
     // one device than that cannot be admitted by the kubelet, so core caps them (device-slots).
     ...(inventory !== null ? { maxSharesPerDevice: inventory.slotsPerDevice } : {}),
