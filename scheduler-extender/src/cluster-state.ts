@@ -83,8 +83,8 @@ export class ClusterState implements ClusterSink, TranslateContext {
   readonly pods = new Map<string, PodRecord>();
   /** namespace → name → uid (no `ns/name` key string per pod). */
   private readonly podsByName = new Map<string, Map<string, string>>();
-  /** One copy of each namespace name, shared by the pod records. */
-  private readonly namespaceNames = new Map<string, string>();
+  /** One copy of each namespace, scheduler name and phase, shared by the pod records. */
+  private readonly common = new Map<string, string>();
   readonly pools = new Map<string, Pool>();
   readonly tenants = new Map<string, Tenant>();
   readonly queues = new Map<string, Queue>();
@@ -277,8 +277,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
     }
     const prevUid = this.podsByName.get(meta.namespace)?.get(meta.name);
     if (prevUid !== undefined && prevUid !== meta.uid) this.forgetPod(prevUid, meta.namespace, meta.name, 'pod replaced');
-    let namespace = this.namespaceNames.get(meta.namespace);
-    if (namespace === undefined) this.namespaceNames.set(meta.namespace, (namespace = meta.namespace));
+    const namespace = this.shared(meta.namespace);
     const nodeName = meta.nodeName === undefined ? undefined : (this.nodes.get(meta.nodeName)?.node.name ?? meta.nodeName);
     let decision: Decision | null = null;
     let decisionProblem: string | null = null;
@@ -305,7 +304,7 @@ export class ClusterState implements ClusterSink, TranslateContext {
       }
     }
     const labels = Object.keys(meta.labels).length === 0 ? NO_STRINGS : meta.labels;
-    this.pods.set(meta.uid, new PodRecord(meta.uid, namespace, meta.name, labels, nodeName, meta.schedulerName, meta.phase, raw, request, decision, decisionProblem));
+    this.pods.set(meta.uid, new PodRecord(meta.uid, namespace, meta.name, labels, nodeName, this.sharedOpt(meta.schedulerName), this.sharedOpt(meta.phase), raw, request, decision, decisionProblem));
     let names = this.podsByName.get(namespace);
     if (names === undefined) this.podsByName.set(namespace, (names = new Map()));
     names.set(meta.name, meta.uid);
@@ -314,6 +313,18 @@ export class ClusterState implements ClusterSink, TranslateContext {
       return;
     }
     this.recordFromPod(meta.uid);
+  }
+
+  /** The cache's copy of a low-cardinality string (JSON.parse gives each pod its own). */
+  private shared(s: string): string {
+    const known = this.common.get(s);
+    if (known !== undefined) return known;
+    if (this.common.size < 10_000) this.common.set(s, s);
+    return s;
+  }
+
+  private sharedOpt(s: string | undefined): string | undefined {
+    return s === undefined ? undefined : this.shared(s);
   }
 
   /**
