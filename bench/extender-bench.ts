@@ -188,8 +188,10 @@ async function main(): Promise<void> {
   let rebuildMs = 0;
   const write = (kind: 'nodes' | 'pods', obj: Record<string, unknown>): void => {
     if (args.standInRetains) return cluster.put(kind, obj);
+    // As from the API server: a JSON-parsed object (its own strings, as a real list page gives).
+    const wire = JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
     const t = performance.now();
-    cluster.put(kind, obj);
+    cluster.put(kind, wire);
     rebuildMs += performance.now() - t;
   };
   if (!args.standInRetains) await service.start();
