@@ -41,6 +41,7 @@ import { writeFileSync } from 'node:fs';
 import { writeHeapSnapshot } from 'node:v8';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { dirname, extname, join } from 'node:path';
 import pino from 'pino';
 import {
   Ledger,
@@ -347,7 +348,7 @@ async function main(): Promise<void> {
   let offset = 0;
   let httpBound = 0;
   let clientCpuMsPerPod: number | null = null;
-  if (!args.httpInline) {
+  if (!args.httpInline && args.http + args.httpWarmup > 0) {
     // kube-scheduler's stand-in in its own process: this process only serves.
     const timed = podsMeasured(args.http);
     const pods = [...podsMeasured(args.httpWarmup), ...timed];
@@ -360,8 +361,9 @@ async function main(): Promise<void> {
       cands.push(cand);
     }
     const job: LoadgenJob = { port, pods, candidates: cands, warmup: args.httpWarmup };
+    // Beside this file, same extension (.ts under tsx, .js compiled); execArgv (loader, flags) is inherited.
     const here = fileURLToPath(import.meta.url);
-    const child = fork(here.replace(/extender-bench\.(ts|js)$/, 'extender-loadgen.$1'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(join(dirname(here), `extender-loadgen${extname(here)}`), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     const r = await new Promise<LoadgenResult>((resolve, reject) => {
       child.once('message', (m: LoadgenResult & { error?: string }) => (m.error !== undefined ? reject(new Error(`loadgen: ${m.error}`)) : resolve(m)));
       child.once('exit', (code) => reject(new Error(`loadgen exited with ${code} before answering`)));
