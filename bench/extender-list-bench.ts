@@ -15,10 +15,9 @@ import { fork } from 'node:child_process';
 import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { Ledger, NODE_INVENTORY, buildDecision, compilePod, fitNode, placementFromDecision, type NodeInventory } from '../core/index.js';
-import { KubeClient } from '../scheduler-extender/src/kube-client.js';
+import { KubeClient, connectionFrom } from '../scheduler-extender/src/kube-client.js';
 import { createService } from '../scheduler-extender/src/service.js';
 import { nodeEntryFrom } from '../scheduler-extender/src/inventory.js';
 import { translatePod } from '../scheduler-extender/src/translate.js';
@@ -213,15 +212,9 @@ async function main(): Promise<void> {
   });
   if (typeof global.gc === 'function') global.gc();
   const rssBeforeMb = process.memoryUsage().rss / 2 ** 20;
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'bench', server: `http://127.0.0.1:${ready.port}`, skipTLSVerify: true }],
-    users: [{ name: 'bench', token: 'bench' }],
-    contexts: [{ name: 'bench', cluster: 'bench', user: 'bench' }],
-    currentContext: 'bench',
-  });
+  const conn = connectionFrom({ server: `http://127.0.0.1:${ready.port}`, token: 'bench' });
   const log = pino({ level: 'silent' });
-  const kube = new KubeClient(kc, { log, pageSize: args.page });
+  const kube = new KubeClient(conn, { log, pageSize: args.page });
   const service = createService({ kube, log });
   const t = performance.now();
   await service.start();

@@ -5,7 +5,7 @@ export { buildServer } from './server.js';
 export { buildWebhookServer, selfSignedTls } from './webhook-server.js';
 export { runExtender, type ExtenderConfig, type RunningExtender } from './main.js';
 export { MemoryCluster } from './memory-cluster.js';
-export { KubeClient, loadKubeConfig } from './kube-client.js';
+export { KubeClient, loadKubeConnection } from './kube-client.js';
 export type { KubeAccess, ClusterSource, Binder, PodPatcher, CustomResources, AuthReviewer, LeaseStore } from './kube.js';
 export { translatePod } from './translate.js';
 export { TESSERA_SCHEDULER } from './webhook.js';

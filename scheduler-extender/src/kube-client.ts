@@ -1,31 +1,22 @@
 /**
- * KubeAccess: list-watch of nodes, pods (non-terminal) and the Tessera CRDs through
+ * KubeAccess over plain HTTP (kube-http.ts; no @kubernetes/client-node, whose import alone
+ * costs ~78 MB of RSS): list-watch of nodes, pods (non-terminal) and the Tessera CRDs through
  * list-watch.ts (paginated LIST + WATCH with bookmarks, no object cache: the sink, i.e.
- * ClusterState, keeps only what it uses); over @kubernetes/client-node: Binding, merge-patch
- * of pod annotations, custom-object CRUD, TokenReview / SubjectAccessReview, and Lease access
- * for leader election. A watch that fails is restarted with exponential backoff; meanwhile the
+ * ClusterState, keeps only what it uses); Binding, merge-patch of pod annotations,
+ * Eviction, custom-object CRUD, TokenReview / SubjectAccessReview, and Lease access for
+ * leader election. A watch that fails is restarted with exponential backoff; meanwhile the
  * sink is told "not synced"; a 410 Gone relists and deletes what the new list lacks.
  */
-import {
-  AuthenticationV1Api,
-  AuthorizationV1Api,
-  CoordinationV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-  PatchStrategy,
-  V1MicroTime,
-  setHeaderOptions,
-  type V1Lease,
-} from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { CRD_GROUP, CRD_KINDS, CRD_VERSION, type CrdKind } from './crd.js';
 import { ExtenderError, messageOf } from './errors.js';
 import type { AccessAttributes, BindingTarget, ClusterSink, EvictionTarget, KubeAccess, LeaseRecord, UserInfo, WatchedKind } from './kube.js';
-import { ApiGetter, ListWatcher, type ListWatchSpec } from './list-watch.js';
+import { KubeHttp, loadKubeConnection, type ApiAnswer, type KubeConnection } from './kube-http.js';
+import { ListWatcher, type ListWatchSpec } from './list-watch.js';
+
+export { loadKubeConnection, connectionFrom, type KubeConnection } from './kube-http.js';
 
 export interface KubeClientOptions {
-  readonly kubeconfig?: string;
   readonly log: Logger;
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
@@ -35,45 +26,63 @@ export interface KubeClientOptions {
   readonly watchTimeoutSeconds?: number;
 }
 
-function statusOf(err: unknown): number | undefined {
-  const e = err as { code?: unknown; statusCode?: unknown };
-  return typeof e.code === 'number' ? e.code : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+/** The API server's message from a Status body, else the body text. */
+function detailOf(text: string): string {
+  try {
+    const s = JSON.parse(text) as { message?: unknown };
+    if (typeof s.message === 'string') return s.message;
+  } catch {
+    // not JSON
+  }
+  return text.slice(0, 500);
 }
 
-function kubeError(what: string, err: unknown): ExtenderError {
-  const status = statusOf(err);
-  const body = (err as { body?: unknown }).body;
-  const detail = typeof body === 'string' ? body : body !== undefined ? JSON.stringify(body) : messageOf(err);
-  const msg = `${what}: ${status ?? ''} ${detail}`.trim();
-  if (status === 404) return new ExtenderError('EXT_ERR_NOT_FOUND', msg, { cause: err });
-  if (status === 409) return new ExtenderError('EXT_ERR_CONFLICT', msg, { cause: err });
-  return new ExtenderError('EXT_ERR_KUBE', msg, { cause: err });
+function kubeError(what: string, a: ApiAnswer | { status: 0; error: unknown }): ExtenderError {
+  const detail = 'error' in a ? messageOf(a.error) : detailOf(a.text);
+  const msg = `${what}: ${a.status === 0 ? '' : `${a.status} `}${detail}`;
+  if (a.status === 404) return new ExtenderError('EXT_ERR_NOT_FOUND', msg);
+  if (a.status === 409) return new ExtenderError('EXT_ERR_CONFLICT', msg);
+  return new ExtenderError('EXT_ERR_KUBE', msg);
 }
 
-export function loadKubeConfig(path?: string): KubeConfig {
-  const kc = new KubeConfig();
-  if (path !== undefined && path !== '') kc.loadFromFile(path);
-  else kc.loadFromDefault();
-  return kc;
+const seg = encodeURIComponent;
+const ok = (status: number): boolean => status >= 200 && status < 300;
+
+/** RFC 3339 with microseconds (metav1.MicroTime). */
+function microTime(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
 }
 
 export class KubeClient implements KubeAccess {
-  private readonly core: CoreV1Api;
-  private readonly custom: CustomObjectsApi;
-  private readonly authn: AuthenticationV1Api;
-  private readonly authz: AuthorizationV1Api;
-  private readonly coord: CoordinationV1Api;
+  private readonly http: KubeHttp;
   private readonly watchers: ListWatcher[] = [];
 
   constructor(
-    private readonly kc: KubeConfig,
+    conn: KubeConnection,
     private readonly opts: KubeClientOptions,
   ) {
-    this.core = kc.makeApiClient(CoreV1Api);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.authn = kc.makeApiClient(AuthenticationV1Api);
-    this.authz = kc.makeApiClient(AuthorizationV1Api);
-    this.coord = kc.makeApiClient(CoordinationV1Api);
+    this.http = new KubeHttp(conn);
+  }
+
+  /** One call; throws ExtenderError (status and the API server's message) unless 2xx. */
+  private async call(what: string, method: string, path: string, body?: unknown, contentType?: string): Promise<ApiAnswer> {
+    let a: ApiAnswer;
+    try {
+      a = await this.http.request(method, path, body, contentType);
+    } catch (err) {
+      throw kubeError(what, { status: 0, error: err });
+    }
+    return a;
+  }
+
+  private async json(what: string, method: string, path: string, body?: unknown, contentType?: string): Promise<unknown> {
+    const a = await this.call(what, method, path, body, contentType);
+    if (!ok(a.status)) throw kubeError(what, a);
+    try {
+      return a.text === '' ? {} : (JSON.parse(a.text) as unknown);
+    } catch {
+      throw new ExtenderError('EXT_ERR_KUBE', `${what}: answer is not JSON: ${a.text.slice(0, 200)}`);
+    }
   }
 
   // ---- ClusterSource ----------------------------------------------------------------
@@ -93,7 +102,7 @@ export class KubeClient implements KubeAccess {
       { kind: 'pods', path: '/api/v1/pods', fieldSelector: 'status.phase!=Succeeded,status.phase!=Failed' },
       ...CRD_KINDS.map((kind: CrdKind) => ({ kind, path: `/apis/${CRD_GROUP}/${CRD_VERSION}/${kind}` })),
     ];
-    const getter = new ApiGetter(this.kc);
+    const getter = this.http;
     const opts = {
       log: this.opts.log,
       ...(this.opts.pageSize !== undefined ? { pageSize: this.opts.pageSize } : {}),
@@ -117,176 +126,136 @@ export class KubeClient implements KubeAccess {
 
   // ---- Binder / PodPatcher --------------------------------------------------------------
   async bind(t: BindingTarget): Promise<void> {
-    try {
-      // The pods/binding subresource (what kube-scheduler uses; RBAC: create pods/binding).
-      await this.core.createNamespacedPodBinding({
-        name: t.name,
-        namespace: t.namespace,
-        body: {
-          apiVersion: 'v1',
-          kind: 'Binding',
-          metadata: { name: t.name, namespace: t.namespace, ...(t.uid !== '' ? { uid: t.uid } : {}) },
-          target: { apiVersion: 'v1', kind: 'Node', name: t.node },
-        },
-      });
-    } catch (err) {
-      throw kubeError(`create binding ${t.namespace}/${t.name} → ${t.node}`, err);
-    }
+    // The pods/binding subresource (what kube-scheduler uses; RBAC: create pods/binding).
+    await this.json(`create binding ${t.namespace}/${t.name} → ${t.node}`, 'POST', `/api/v1/namespaces/${seg(t.namespace)}/pods/${seg(t.name)}/binding`, {
+      apiVersion: 'v1',
+      kind: 'Binding',
+      metadata: { name: t.name, namespace: t.namespace, ...(t.uid !== '' ? { uid: t.uid } : {}) },
+      target: { apiVersion: 'v1', kind: 'Node', name: t.node },
+    });
   }
 
   async patchPodAnnotations(namespace: string, name: string, annotations: Readonly<Record<string, string | null>>): Promise<void> {
-    try {
-      await this.core.patchNamespacedPod(
-        { namespace, name, body: { metadata: { annotations } } },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-      );
-    } catch (err) {
-      throw kubeError(`patch annotations of pod ${namespace}/${name}`, err);
-    }
+    await this.json(`patch annotations of pod ${namespace}/${name}`, 'PATCH', `/api/v1/namespaces/${seg(namespace)}/pods/${seg(name)}`, { metadata: { annotations } }, 'application/merge-patch+json');
   }
 
   async evictPod(t: EvictionTarget): Promise<void> {
-    try {
-      // The pods/eviction subresource (RBAC: create pods/eviction); the API server honours PDBs.
-      await this.core.createNamespacedPodEviction({
-        name: t.name,
-        namespace: t.namespace,
-        body: {
-          apiVersion: 'policy/v1',
-          kind: 'Eviction',
-          metadata: { name: t.name, namespace: t.namespace },
-          ...(t.uid !== '' ? { deleteOptions: { preconditions: { uid: t.uid } } } : {}),
-        },
-      });
-    } catch (err) {
-      if (statusOf(err) === 404) return; // already gone: nothing left to evict
-      throw kubeError(`evict pod ${t.namespace}/${t.name}`, err);
-    }
+    // The pods/eviction subresource (RBAC: create pods/eviction); the API server honours PDBs.
+    const what = `evict pod ${t.namespace}/${t.name}`;
+    const a = await this.call(what, 'POST', `/api/v1/namespaces/${seg(t.namespace)}/pods/${seg(t.name)}/eviction`, {
+      apiVersion: 'policy/v1',
+      kind: 'Eviction',
+      metadata: { name: t.name, namespace: t.namespace },
+      ...(t.uid !== '' ? { deleteOptions: { preconditions: { uid: t.uid } } } : {}),
+    });
+    if (a.status === 404) return; // already gone: nothing left to evict
+    if (!ok(a.status)) throw kubeError(what, a);
   }
 
   // ---- CustomResources --------------------------------------------------------------------
-  private crd(plural: CrdKind): { group: string; version: string; plural: string } {
-    return { group: CRD_GROUP, version: CRD_VERSION, plural };
+  private crdPath(kind: CrdKind, name?: string): string {
+    return `/apis/${CRD_GROUP}/${CRD_VERSION}/${kind}${name !== undefined ? `/${seg(name)}` : ''}`;
   }
 
   async listCustom(kind: CrdKind): Promise<unknown[]> {
-    try {
-      const list = (await this.custom.listClusterCustomObject(this.crd(kind))) as { items?: unknown[] };
-      return list.items ?? [];
-    } catch (err) {
-      throw kubeError(`list ${kind}`, err);
-    }
+    const list = (await this.json(`list ${kind}`, 'GET', this.crdPath(kind))) as { items?: unknown };
+    return Array.isArray(list.items) ? list.items : [];
   }
 
   async getCustom(kind: CrdKind, name: string): Promise<unknown | undefined> {
-    try {
-      return await this.custom.getClusterCustomObject({ ...this.crd(kind), name });
-    } catch (err) {
-      if (statusOf(err) === 404) return undefined;
-      throw kubeError(`get ${kind}/${name}`, err);
-    }
+    const what = `get ${kind}/${name}`;
+    const a = await this.call(what, 'GET', this.crdPath(kind, name));
+    if (a.status === 404) return undefined;
+    if (!ok(a.status)) throw kubeError(what, a);
+    return JSON.parse(a.text) as unknown;
   }
 
   async createCustom(kind: CrdKind, object: unknown): Promise<unknown> {
-    try {
-      return await this.custom.createClusterCustomObject({ ...this.crd(kind), body: object as object });
-    } catch (err) {
-      throw kubeError(`create ${kind}`, err);
-    }
+    return await this.json(`create ${kind}`, 'POST', this.crdPath(kind), object);
   }
 
   async replaceCustom(kind: CrdKind, name: string, object: unknown): Promise<unknown> {
     const current = (await this.getCustom(kind, name)) as { metadata?: { resourceVersion?: string } } | undefined;
     if (current === undefined) throw new ExtenderError('EXT_ERR_NOT_FOUND', `${kind} "${name}" not found`);
     const body = object as { metadata: Record<string, unknown> };
-    try {
-      return await this.custom.replaceClusterCustomObject({
-        ...this.crd(kind),
-        name,
-        body: { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion } },
-      });
-    } catch (err) {
-      throw kubeError(`replace ${kind}/${name}`, err);
-    }
+    return await this.json(`replace ${kind}/${name}`, 'PUT', this.crdPath(kind, name), { ...body, metadata: { ...body.metadata, resourceVersion: current.metadata?.resourceVersion } });
   }
 
   async deleteCustom(kind: CrdKind, name: string): Promise<boolean> {
-    try {
-      await this.custom.deleteClusterCustomObject({ ...this.crd(kind), name });
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 404) return false;
-      throw kubeError(`delete ${kind}/${name}`, err);
-    }
+    const what = `delete ${kind}/${name}`;
+    const a = await this.call(what, 'DELETE', this.crdPath(kind, name));
+    if (a.status === 404) return false;
+    if (!ok(a.status)) throw kubeError(what, a);
+    return true;
   }
 
   // ---- AuthReviewer -------------------------------------------------------------------------
   async reviewToken(token: string): Promise<UserInfo | null> {
-    try {
-      const r = await this.authn.createTokenReview({ body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } } });
-      if (r.status?.authenticated !== true || r.status.user?.username === undefined) return null;
-      return { username: r.status.user.username, groups: r.status.user.groups ?? [] };
-    } catch (err) {
-      throw kubeError('TokenReview', err);
-    }
+    const r = (await this.json('TokenReview', 'POST', '/apis/authentication.k8s.io/v1/tokenreviews', {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenReview',
+      spec: { token },
+    })) as { status?: { authenticated?: unknown; user?: { username?: unknown; groups?: unknown } } };
+    const user = r.status?.user;
+    if (r.status?.authenticated !== true || typeof user?.username !== 'string') return null;
+    return { username: user.username, groups: Array.isArray(user.groups) ? user.groups.filter((g): g is string => typeof g === 'string') : [] };
   }
 
   async canI(user: UserInfo, attrs: AccessAttributes): Promise<boolean> {
-    try {
-      const r = await this.authz.createSubjectAccessReview({
-        body: {
-          apiVersion: 'authorization.k8s.io/v1',
-          kind: 'SubjectAccessReview',
-          spec: { user: user.username, groups: [...user.groups], resourceAttributes: { verb: attrs.verb, group: attrs.group, resource: attrs.resource, ...(attrs.name !== undefined ? { name: attrs.name } : {}) } },
-        },
-      });
-      return r.status?.allowed === true;
-    } catch (err) {
-      throw kubeError('SubjectAccessReview', err);
-    }
+    const r = (await this.json('SubjectAccessReview', 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+      apiVersion: 'authorization.k8s.io/v1',
+      kind: 'SubjectAccessReview',
+      spec: { user: user.username, groups: [...user.groups], resourceAttributes: { verb: attrs.verb, group: attrs.group, resource: attrs.resource, ...(attrs.name !== undefined ? { name: attrs.name } : {}) } },
+    })) as { status?: { allowed?: unknown } };
+    return r.status?.allowed === true;
   }
 
   // ---- LeaseStore ------------------------------------------------------------------------------
+  private leasePath(namespace: string, name?: string): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${seg(namespace)}/leases${name !== undefined ? `/${seg(name)}` : ''}`;
+  }
+
   async getLease(namespace: string, name: string): Promise<LeaseRecord | null> {
-    try {
-      const l = await this.coord.readNamespacedLease({ namespace, name });
-      return leaseRecord(l);
-    } catch (err) {
-      if (statusOf(err) === 404) return null;
-      throw kubeError(`read lease ${namespace}/${name}`, err);
-    }
+    const what = `read lease ${namespace}/${name}`;
+    const a = await this.call(what, 'GET', this.leasePath(namespace, name));
+    if (a.status === 404) return null;
+    if (!ok(a.status)) throw kubeError(what, a);
+    return leaseRecord(JSON.parse(a.text) as LeaseJson);
   }
 
   async createLease(namespace: string, name: string, rec: Omit<LeaseRecord, 'version'>): Promise<boolean> {
-    try {
-      await this.coord.createNamespacedLease({ namespace, body: leaseBody(namespace, name, rec) });
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 409) return false;
-      throw kubeError(`create lease ${namespace}/${name}`, err);
-    }
+    const what = `create lease ${namespace}/${name}`;
+    const a = await this.call(what, 'POST', this.leasePath(namespace), leaseBody(namespace, name, rec));
+    if (a.status === 409) return false;
+    if (!ok(a.status)) throw kubeError(what, a);
+    return true;
   }
 
   async updateLease(namespace: string, name: string, expectedVersion: string, rec: Omit<LeaseRecord, 'version'>): Promise<boolean> {
-    try {
-      const body = leaseBody(namespace, name, rec);
-      body.metadata = { ...body.metadata, resourceVersion: expectedVersion };
-      await this.coord.replaceNamespacedLease({ namespace, name, body });
-      return true;
-    } catch (err) {
-      if (statusOf(err) === 409) return false;
-      throw kubeError(`update lease ${namespace}/${name}`, err);
-    }
+    const what = `update lease ${namespace}/${name}`;
+    const body = leaseBody(namespace, name, rec);
+    body.metadata.resourceVersion = expectedVersion;
+    const a = await this.call(what, 'PUT', this.leasePath(namespace, name), body);
+    if (a.status === 409) return false;
+    if (!ok(a.status)) throw kubeError(what, a);
+    return true;
   }
 }
 
+interface LeaseJson {
+  metadata?: { resourceVersion?: string };
+  spec?: { holderIdentity?: string; leaseDurationSeconds?: number; renewTime?: string; acquireTime?: string; leaseTransitions?: number };
+}
+
 function toMs(v: unknown): number {
-  if (v instanceof Date) return v.getTime();
-  if (typeof v === 'string') return Date.parse(v);
+  if (typeof v === 'string') {
+    const ms = Date.parse(v);
+    return Number.isNaN(ms) ? 0 : ms;
+  }
   return 0;
 }
 
-function leaseRecord(l: V1Lease): LeaseRecord {
+function leaseRecord(l: LeaseJson): LeaseRecord {
   return {
     holder: l.spec?.holderIdentity ?? '',
     leaseDurationSeconds: l.spec?.leaseDurationSeconds ?? 0,
@@ -297,7 +266,7 @@ function leaseRecord(l: V1Lease): LeaseRecord {
   };
 }
 
-function leaseBody(namespace: string, name: string, rec: Omit<LeaseRecord, 'version'>): V1Lease {
+function leaseBody(namespace: string, name: string, rec: Omit<LeaseRecord, 'version'>): { apiVersion: string; kind: string; metadata: { name: string; namespace: string; resourceVersion?: string }; spec: object } {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',
@@ -305,8 +274,8 @@ function leaseBody(namespace: string, name: string, rec: Omit<LeaseRecord, 'vers
     spec: {
       holderIdentity: rec.holder,
       leaseDurationSeconds: rec.leaseDurationSeconds,
-      acquireTime: new V1MicroTime(rec.acquireTimeMs),
-      renewTime: new V1MicroTime(rec.renewTimeMs),
+      acquireTime: microTime(rec.acquireTimeMs),
+      renewTime: microTime(rec.renewTimeMs),
       leaseTransitions: rec.transitions,
     },
   };

@@ -1,7 +1,7 @@
 /**
  * The small interfaces through which the extender reaches Kubernetes. The real
- * implementation (kube-client.ts: list-watch.ts for the watches, @kubernetes/client-node for
- * the rest); tests and the benchmark use MemoryCluster.
+ * implementation is kube-client.ts (plain HTTP through kube-http.ts, list-watch.ts for the
+ * watches); tests and the benchmark use MemoryCluster.
  */
 import type { CrdKind } from './crd.js';
 

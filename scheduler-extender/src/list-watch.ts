@@ -10,15 +10,14 @@
  *   means events were lost: the kind is listed again, and every object the sink still knows
  *   that the new list does not contain is delivered as a delete (`ClusterSink.known`).
  *
- * Requests use the kubeconfig's TLS and credentials (`applyToHTTPSOptions`), as client-node does.
+ * Requests go through kube-http.ts (the kubeconfig's TLS and credentials).
  */
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import type { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import type { ClusterSink, ObjectRef, WatchedKind } from './kube.js';
 import { messageOf } from './errors.js';
+import type { KubeHttp } from './kube-http.js';
 
 export interface ListWatchSpec {
   readonly kind: WatchedKind;
@@ -68,28 +67,6 @@ function resourceVersionOf(obj: unknown): string | undefined {
   return typeof rv === 'string' && rv !== '' ? rv : undefined;
 }
 
-/** GET requests against the kubeconfig's current cluster. */
-export class ApiGetter {
-  constructor(private readonly kc: KubeConfig) {}
-
-  /** Opens a GET; resolves with the response (any status) and a way to abort it. */
-  async open(path: string, query: Record<string, string>, onRequest: (req: http.ClientRequest) => void): Promise<IncomingMessage> {
-    const cluster = this.kc.getCurrentCluster();
-    if (cluster === null) throw new Error('kubeconfig has no current cluster');
-    const url = new URL(cluster.server.replace(/\/$/, '') + path);
-    for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    const opts: https.RequestOptions = { method: 'GET', headers: { Accept: 'application/json' } };
-    await this.kc.applyToHTTPSOptions(opts);
-    const mod = url.protocol === 'http:' ? http : https;
-    return await new Promise<IncomingMessage>((resolve, reject) => {
-      const req = mod.request(url, opts, resolve);
-      req.on('error', reject);
-      onRequest(req);
-      req.end();
-    });
-  }
-}
-
 async function readAll(res: IncomingMessage): Promise<string> {
   res.setEncoding('utf8');
   let text = '';
@@ -125,7 +102,7 @@ export class ListWatcher {
 
   constructor(
     private readonly spec: ListWatchSpec,
-    private readonly get: ApiGetter,
+    private readonly get: Pick<KubeHttp, 'open'>,
     private readonly sink: ClusterSink,
     private readonly opts: ListWatchOptions,
     private readonly onSynced: (kind: WatchedKind, synced: boolean) => void,

@@ -5,7 +5,7 @@
 import { hostname } from 'node:os';
 import pino, { type Logger } from 'pino';
 import type { FastifyInstance } from 'fastify';
-import { KubeClient, loadKubeConfig } from './kube-client.js';
+import { KubeClient, loadKubeConnection } from './kube-client.js';
 import type { KubeAccess } from './kube.js';
 import { LeaderElector } from './leader.js';
 import { createService, type Service } from './service.js';
@@ -62,7 +62,7 @@ export async function runExtender(cfg: ExtenderConfig, log: Logger = pino({ leve
   if ((cfg.tlsCert === undefined) !== (cfg.tlsKey === undefined)) {
     throw new ExtenderError('EXT_ERR_CONFIG', '--tls-cert and --tls-key must be given together');
   }
-  const kube = cfg.kube ?? new KubeClient(loadKubeConfig(cfg.kubeconfig), { log: log.child({ component: 'kube' }) });
+  const kube = cfg.kube ?? new KubeClient(loadKubeConnection(cfg.kubeconfig), { log: log.child({ component: 'kube' }) });
   let elector: LeaderElector | null = null;
   if (cfg.leaderElect) {
     elector = new LeaderElector({

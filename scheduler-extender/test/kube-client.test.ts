@@ -6,7 +6,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { KubeConfig } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKubeconfigFile, type KubeConnection } from '../src/kube-http.js';
 import { KubeClient } from '../src/kube-client.js';
 import type { WatchEvent } from '../src/kube.js';
 import { gpuInventory, kubeNode, kubePod, silent } from './helpers.js';
@@ -96,15 +99,15 @@ async function fakeApiServer(opts: { failNodeWatches: number }): Promise<{ url: 
   return { url, seen, nodeWatchCalls: () => nodeWatches };
 }
 
-function kubeconfig(server: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'fake', server, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'secret' }],
-    contexts: [{ name: 'ctx', cluster: 'fake', user: 'u' }],
-    currentContext: 'ctx',
-  });
-  return kc;
+/** A kubeconfig file as kubectl writes it (token user, TLS verification off), loaded by kube-http.ts. */
+function kubeconfig(server: string, token = 'secret'): KubeConnection {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-kc-'));
+  const file = join(dir, 'config');
+  writeFileSync(
+    file,
+    ['apiVersion: v1', 'kind: Config', 'clusters:', '  - name: fake', '    cluster:', `      server: ${server}`, '      insecure-skip-tls-verify: true', 'users:', '  - name: u', '    user:', `      token: ${token}`, 'contexts:', '  - name: ctx', '    context:', '      cluster: fake', '      user: u', 'current-context: ctx', ''].join('\n'),
+  );
+  return loadKubeconfigFile(file);
 }
 
 async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {

@@ -7,7 +7,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import http from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadKubeconfigFile, type KubeConnection } from '../src/kube-http.js';
 import { ClusterState } from '../src/cluster-state.js';
 import { KubeClient } from '../src/kube-client.js';
 import { gpuInventory, kubeNode, kubePod, silent } from './helpers.js';
@@ -29,15 +32,15 @@ afterEach(async () => {
   server = null;
 });
 
-function kubeconfig(url: string): KubeConfig {
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'loop', server: url, skipTLSVerify: true }],
-    users: [{ name: 'u', token: 'tok' }],
-    contexts: [{ name: 'c', cluster: 'loop', user: 'u' }],
-    currentContext: 'c',
-  });
-  return kc;
+/** A kubeconfig file as kubectl writes it (token user, TLS verification off), loaded by kube-http.ts. */
+function kubeconfig(url: string, token = 'tok'): KubeConnection {
+  const dir = mkdtempSync(join(tmpdir(), 'tessera-kc-'));
+  const file = join(dir, 'config');
+  writeFileSync(
+    file,
+    ['apiVersion: v1', 'kind: Config', 'clusters:', '  - name: fake', '    cluster:', `      server: ${url}`, '      insecure-skip-tls-verify: true', 'users:', '  - name: u', '    user:', `      token: ${token}`, 'contexts:', '  - name: ctx', '    context:', '      cluster: fake', '      user: u', 'current-context: ctx', ''].join('\n'),
+  );
+  return loadKubeconfigFile(file);
 }
 
 async function until(cond: () => boolean, what: string, ms = 10_000): Promise<void> {
