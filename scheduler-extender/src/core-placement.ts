@@ -41,6 +41,8 @@ const MAX_SCORE = maxPolicyScore(DEFAULT_POLICY);
 /** Default pod shapes memoised per node (each entry: version, score, reason id): memory vs CPU. */
 export const DEFAULT_SHAPES_PER_NODE = 64;
 const MAX_REASONS = 10_000;
+/** Reasons remembered by their inputs (see `reasonId`). */
+const RECENT_REASONS = 16;
 
 /** The 0–10 extender score of a raw policy score. */
 export function extenderScore(raw: number): number {
@@ -137,7 +139,28 @@ export class CorePlacement implements PlacementPort {
     return (this.reasons[id] as { unresolvable: boolean }).unresolvable;
   }
 
+  /**
+   * Recently used reasons by what their sentence depends on (resource, container, amount,
+   * unresolvable): a memo miss on an unfit node then builds no sentence and no key string.
+   */
+  private readonly recentReasons: { resource: string; container: string | undefined; requested: number; unresolvable: boolean; id: number }[] = [];
+  private recentNext = 0;
+
   private reasonId(u: Unfit): number {
+    const recent = this.recentReasons;
+    for (let r = 0; r < recent.length; r++) {
+      const e = recent[r] as (typeof recent)[number];
+      if (e.requested === u.requested && e.resource === u.resource && e.container === u.container && e.unresolvable === u.unresolvable) return e.id;
+    }
+    const id = this.internReason(u);
+    const e = { resource: u.resource, container: u.container, requested: u.requested, unresolvable: u.unresolvable, id };
+    if (recent.length < RECENT_REASONS) recent.push(e);
+    else recent[this.recentNext] = e;
+    this.recentNext = (this.recentNext + 1) % RECENT_REASONS;
+    return id;
+  }
+
+  private internReason(u: Unfit): number {
     const text = filterReason(u);
     const key = `${u.resource}\u0000${u.unresolvable ? 1 : 0}\u0000${text}`;
     let id = this.reasonIds.get(key);
@@ -146,6 +169,8 @@ export class CorePlacement implements PlacementPort {
         // ids are stored in the memo: drop it with them
         this.reasonIds.clear();
         this.reasons.length = 0;
+        this.recentReasons.length = 0;
+        this.recentNext = 0;
         this.memos.clear();
         this.reasonEpoch++;
       }
