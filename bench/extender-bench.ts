@@ -348,6 +348,7 @@ async function main(): Promise<void> {
   let offset = 0;
   let httpBound = 0;
   let clientCpuMsPerPod: number | null = null;
+  let serverCpuMsPerPod: number | null = null;
   if (!args.httpInline && args.http + args.httpWarmup > 0) {
     // kube-scheduler's stand-in in its own process: this process only serves.
     const timed = podsMeasured(args.http);
@@ -364,6 +365,7 @@ async function main(): Promise<void> {
     // Beside this file, same extension (.ts under tsx, .js compiled); execArgv (loader, flags) is inherited.
     const here = fileURLToPath(import.meta.url);
     const child = fork(join(dirname(here), `extender-loadgen${extname(here)}`), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const serverCpu0 = process.cpuUsage();
     const r = await new Promise<LoadgenResult>((resolve, reject) => {
       child.once('message', (m: LoadgenResult & { error?: string }) => (m.error !== undefined ? reject(new Error(`loadgen: ${m.error}`)) : resolve(m)));
       child.once('exit', (code) => reject(new Error(`loadgen exited with ${code} before answering`)));
@@ -374,6 +376,9 @@ async function main(): Promise<void> {
     bytesResp = r.bytesFilterResponse;
     httpBound = r.bound;
     clientCpuMsPerPod = r.clientCpuMs / Math.max(1, r.times.length);
+    // Server CPU over the whole child run (warm-up pods included), per pod sent.
+    const sc = process.cpuUsage(serverCpu0);
+    serverCpuMsPerPod = (sc.user + sc.system) / 1000 / Math.max(1, pods.length);
     if (r.errors.length > 0) process.stderr.write(`extender-bench: loadgen: ${r.errors.join('; ')}\n`);
   }
   for (const pod of args.httpInline ? podsMeasured(args.http) : []) {
@@ -425,6 +430,7 @@ async function main(): Promise<void> {
     httpWarmupPods: args.httpInline ? 0 : args.httpWarmup,
     boundHttp: httpBound,
     httpClientCpuMsPerPod: clientCpuMsPerPod === null ? null : Number(clientCpuMsPerPod.toFixed(3)),
+    httpServerCpuMsPerPod: serverCpuMsPerPod === null ? null : Number(serverCpuMsPerPod.toFixed(3)),
     httpP50Ms: Number(quantile(http, 0.5).toFixed(3)),
     httpP99Ms: Number(quantile(http, 0.99).toFixed(3)),
     bytesPerFilterRequest: Math.round(bytesReq / Math.max(1, http.length)),
