@@ -16,7 +16,8 @@
  *            process over one keep-alive connection, as kube-scheduler is a separate process)
  *            --http-warmup 0 (child-process client: pods placed over HTTP before timing, drawn
  *            after the timed ones so the timed pods are the same; warms the client and the
- *            server's HTTP path)
+ *            server's HTTP path); BENCH_HTTP_PROFILE=<file>: CPU profile of the extender process
+ *            during the child-process HTTP run
  *
  * `--pods` is the number of pods in the cache: accelerator pods placed by core until the
  * fill target, the rest CPU-only pods (both bound, with annotations, fed through the same
@@ -365,6 +366,14 @@ async function main(): Promise<void> {
     // Beside this file, same extension (.ts under tsx, .js compiled); execArgv (loader, flags) is inherited.
     const here = fileURLToPath(import.meta.url);
     const child = fork(join(dirname(here), `extender-loadgen${extname(here)}`), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // BENCH_HTTP_PROFILE=<file>: CPU profile of this (the extender's) process during the HTTP run.
+    const httpProfile = process.env['BENCH_HTTP_PROFILE'];
+    const httpSession = httpProfile === undefined ? null : new Session();
+    if (httpSession !== null) {
+      httpSession.connect();
+      await httpSession.post('Profiler.enable');
+      await httpSession.post('Profiler.start');
+    }
     const serverCpu0 = process.cpuUsage();
     const r = await new Promise<LoadgenResult>((resolve, reject) => {
       child.once('message', (m: LoadgenResult & { error?: string }) => (m.error !== undefined ? reject(new Error(`loadgen: ${m.error}`)) : resolve(m)));
@@ -378,6 +387,11 @@ async function main(): Promise<void> {
     clientCpuMsPerPod = r.clientCpuMs / Math.max(1, r.times.length);
     // Server CPU over the whole child run (warm-up pods included), per pod sent.
     const sc = process.cpuUsage(serverCpu0);
+    if (httpSession !== null && httpProfile !== undefined) {
+      const { profile: p } = await httpSession.post('Profiler.stop');
+      writeFileSync(httpProfile, JSON.stringify(p));
+      httpSession.disconnect();
+    }
     serverCpuMsPerPod = (sc.user + sc.system) / 1000 / Math.max(1, pods.length);
     if (r.errors.length > 0) process.stderr.write(`extender-bench: loadgen: ${r.errors.join('; ')}\n`);
   }
