@@ -207,6 +207,7 @@ export class ListWatcher {
       ...(this.resourceVersion !== undefined ? { resourceVersion: this.resourceVersion } : {}),
     });
     this.stats.watches++;
+    const openedAt = Date.now();
     let ended = false;
     const end = (err: unknown): void => {
       if (ended) return;
@@ -215,8 +216,16 @@ export class ListWatcher {
       this.inFlight = null;
       if (this.stopped) return;
       if (err === null) {
-        // The server closed the watch (its timeout): reopen from where we are.
-        this.watch();
+        // The server closed the watch (its timeout): reopen from where we are, at once unless
+        // it closed within a second (then wait a little: a server that closes every watch at
+        // once must not be asked again in a tight loop).
+        if (Date.now() - openedAt >= 1000) this.watch();
+        else {
+          this.timer = setTimeout(() => {
+            this.timer = null;
+            this.watch();
+          }, this.opts.backoffInitialMs ?? 500);
+        }
         return;
       }
       this.fail(err);
