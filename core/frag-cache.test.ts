@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { cachedNodeFragmentation, createFragCache } from './frag-cache.js';
-import { nodeFragmentation, type TaskClass } from './fragmentation.js';
+import { DEFAULT_FILL_WEIGHT, nodeFragmentation, placementFragmentation, type TaskClass } from './fragmentation.js';
 
 const MIX: TaskClass[] = [
   { cpuMilli: 4000, deviceCount: 1, computeMilli: 300, weight: 0.4 },
@@ -21,13 +21,14 @@ const state = fc.record({
   ),
 });
 
+/** What a default cache (production fill weight) must return for the state. */
 function direct(model: string, cpu: number, free: readonly number[]): number {
   const sorted = free.map((v) => (v > 0 ? v : 0)).sort((a, b) => a - b);
-  return nodeFragmentation({ model, cpuMilli: cpu, deviceFreeMilli: sorted }, MIX);
+  return placementFragmentation({ model, cpuMilli: cpu, deviceFreeMilli: sorted }, MIX, DEFAULT_FILL_WEIGHT);
 }
 
 describe('cachedNodeFragmentation (compact table and string keys)', () => {
-  it('returns what nodeFragmentation computes, on first and repeated lookups, across growth and clears', () => {
+  it('returns what placementFragmentation computes, on first and repeated lookups, across growth and clears', () => {
     fc.assert(
       fc.property(fc.array(state, { minLength: 1, maxLength: 300 }), fc.integer({ min: 1, max: 2000 }), (states, maxEntries) => {
         const cache = createFragCache(MIX, maxEntries);
@@ -68,5 +69,25 @@ describe('cachedNodeFragmentation (compact table and string keys)', () => {
     expect(cachedNodeFragmentation(cache, 'V100', 8000, [300, 1000, 0], 3)).toBe(direct('V100', 8000, [300, 1000, 0]));
     expect(cachedNodeFragmentation(cache, 'V100', 8000, [300, 999], 2)).toBe(direct('V100', 8000, [300, 999]));
     expect(cache.memo.size).toBe(5);
+  });
+
+  it('with fill weight 0 memoises FGD\'s F exactly (the benchmark metric)', () => {
+    fc.assert(
+      fc.property(fc.array(state, { minLength: 1, maxLength: 50 }), (states) => {
+        const cache = createFragCache(MIX, undefined, 0);
+        for (const s of states) {
+          const sorted = s.free.map((v) => (v > 0 ? v : 0)).sort((a, b) => a - b);
+          expect(cachedNodeFragmentation(cache, s.model, s.cpu, s.free, s.free.length)).toBe(
+            nodeFragmentation({ model: s.model, cpuMilli: s.cpu, deviceFreeMilli: sorted }, MIX),
+          );
+        }
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('refuses a negative or non-finite fill weight', () => {
+    expect(() => createFragCache(MIX, undefined, -0.1)).toThrow(/fillWeight/);
+    expect(() => createFragCache(MIX, undefined, Number.NaN)).toThrow(/fillWeight/);
   });
 });

@@ -8,9 +8,11 @@
  * object (the scheduler extender looks up thousands per pod; string keys were most of its
  * per-decision garbage, and the entries added were young-generation survivors). Other keys
  * (fractions, larger values, more devices) use a Map of string keys. The value is the same
- * either way: `nodeFragmentation` of the key.
+ * either way: `placementFragmentation` of the key with the cache's fill weight — FGD's
+ * F_n(M) (`nodeFragmentation`) when the weight is 0, as for the benchmark metric.
  */
-import { nodeFragmentation, type TaskClass } from './fragmentation.js';
+import { ConfigError } from './errors.js';
+import { DEFAULT_FILL_WEIGHT, placementFragmentation, type TaskClass } from './fragmentation.js';
 
 /** Devices a compact key holds (two 16-bit free-compute values per 32-bit word). */
 const MAX_COMPACT = 16;
@@ -120,6 +122,11 @@ export class FragMemo {
 
 export interface FragCache {
   readonly mix: readonly TaskClass[];
+  /**
+   * Weight of fill fragmentation F* in the memoised value (`placementFragmentation`): the
+   * production default `DEFAULT_FILL_WEIGHT`; 0 = FGD's F_n(M) (metric, FGD baseline).
+   */
+  readonly fillWeight: number;
   readonly memo: FragMemo;
   /** The memo is cleared when it grows past this many entries. */
   readonly maxEntries: number;
@@ -127,16 +134,17 @@ export interface FragCache {
   misses: number;
 }
 
-export function createFragCache(mix: readonly TaskClass[], maxEntries = 1_000_000): FragCache {
-  return { mix, memo: new FragMemo(), maxEntries, hits: 0, misses: 0 };
+export function createFragCache(mix: readonly TaskClass[], maxEntries = 1_000_000, fillWeight = DEFAULT_FILL_WEIGHT): FragCache {
+  if (!Number.isFinite(fillWeight) || fillWeight < 0) throw new ConfigError('fillWeight', `expected a finite number ≥ 0, got ${fillWeight}`);
+  return { mix, fillWeight, memo: new FragMemo(), maxEntries, hits: 0, misses: 0 };
 }
 
 const sortScratch: number[] = [];
 const keyWords = new Int32Array(STRIDE);
 
 /**
- * F_n(M) of a node whose healthy devices have the given free compute (first `count`
- * entries of `freeMilli`; negative values count as 0).
+ * The cache's fragmentation (F_n(M) + fillWeight · F*) of a node whose healthy devices have
+ * the given free compute (first `count` entries of `freeMilli`; negative values count as 0).
  */
 export function cachedNodeFragmentation(
   cache: FragCache,
@@ -170,9 +178,10 @@ export function cachedNodeFragmentation(
     return hit;
   }
   cache.misses++;
-  const value = nodeFragmentation(
+  const value = placementFragmentation(
     { model, cpuMilli: cpuFreeMilli, deviceFreeMilli: sortScratch.slice(0, count) },
     cache.mix,
+    cache.fillWeight,
   );
   if (memo.size >= cache.maxEntries) memo.clear();
   if (words > 0) memo.setCompact(keyWords, compactKey(memo, model, cpuFreeMilli, count), value);

@@ -46,8 +46,8 @@ describe('cachedNodeFragmentation', () => {
     { cpuMilli: 0, deviceCount: 2, computeMilli: 1000, weight: 0.3, models: ['G2'] },
     { cpuMilli: 1000, deviceCount: 0, computeMilli: 0, weight: 0.3 },
   ];
-  it('equals nodeFragmentation for any device order, and hits on repeats', () => {
-    const cache = createFragCache(mix);
+  it('equals nodeFragmentation (fill weight 0) for any device order, and hits on repeats', () => {
+    const cache = createFragCache(mix, undefined, 0);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: -100, max: 1000 }), { maxLength: 8 }), fc.integer({ min: 0, max: 4000 }), fc.constantFrom('G2', 'T4'), (free, cpu, model) => {
         const want = nodeFragmentation({ model, cpuMilli: cpu, deviceFreeMilli: free.map((f) => Math.max(0, f)) }, mix);
@@ -58,7 +58,7 @@ describe('cachedNodeFragmentation', () => {
     expect(cache.hits).toBeGreaterThan(0);
   });
   it('handles values that do not fit the compact key', () => {
-    const cache = createFragCache(mix);
+    const cache = createFragCache(mix, undefined, 0);
     const want = nodeFragmentation({ model: 'G2', cpuMilli: 0, deviceFreeMilli: [70000.5, 100] }, mix);
     expect(cachedNodeFragmentation(cache, 'G2', 0, [70000.5, 100], 2)).toBeCloseTo(want, 9);
   });
@@ -79,7 +79,7 @@ describe('ledger-wide measures', () => {
     l.reserve('x', grant('a', 0, 700));
     l.reserve('y', grant('b', 0, 200));
     // one class: 1 GPU × 500 milli. a: free [300, 1000] → 300 stranded; b: free [800] → 0. F = 300.
-    const cache = createFragCache([{ cpuMilli: 0, deviceCount: 1, computeMilli: 500, weight: 1 }]);
+    const cache = createFragCache([{ cpuMilli: 0, deviceCount: 1, computeMilli: 500, weight: 1 }], undefined, 0);
     expect(ledgerFragmentation(l, cache)).toBe(300);
     // 700 + 200 of 3000
     expect(ledgerComputeMilli(l)).toEqual({ usedMilli: 900, totalMilli: 3000 });

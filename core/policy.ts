@@ -36,10 +36,17 @@ export interface PolicyConfig {
 
 /**
  * The production policy, used by the extender and by the simulator as `tessera`.
- * - `fgd` (binned FGD score) decides among nodes for the workload mix; on openb (default
- *   trace, seed 42) the binned score gave 4.62 % unallocated GPUs at 100 % arrived, the
- *   continuous `fragmentation` term 5.63 %, continuous + binpack 0.05 4.91 %, binned +
- *   binpack 0.005 4.79 %: packing inside a bin hurts, so `binpack` stays 0.
+ * - `fgd` (binned FGD score ⌊100·σ(Δ/1000)⌋/100) decides among nodes for the workload mix.
+ *   Δ is the change of the fragmentation cache's measure (`FragCache`, default
+ *   `createFragCache(mix)`): FGD's F_n(M) + DEFAULT_FILL_WEIGHT × fill fragmentation F*
+ *   (`placementFragmentation`, core/fragmentation.ts) — F* also counts the GPU compute a node's
+ *   CPU can no longer feed and share slack, which FGD's "does one more task fit" misses. The
+ *   default share picker minimises the same measure.
+ * - Measured on openb (bench/RESULTS.md "Placement quality on openb", unallocated GPUs at
+ *   100 % arrived, mean of seeds 42–51): default trace 4.26 % with F* (weight 0.1) vs 4.74 %
+ *   for FGD's F alone (published FGD 4.77 %). Earlier, without F* (seed 42): continuous
+ *   `fragmentation` term 5.63 %, + binpack 0.05 4.91 %, binned + binpack 0.005 4.79 %:
+ *   packing inside a bin hurts, so `binpack` stays 0.
  * - `interconnect` 0.5: for multi-device whole jobs a better-connected set outweighs up to
  *   ~50 fragmentation bins (a NV2 pair vs a SYS pair is (12 − 1)/28 × 0.5 ≈ 0.2).
  * Zero weights are listed to show the knobs.

@@ -8,6 +8,7 @@ import {
   createFragCache,
   createPolicyScorer,
   createScheduleCache,
+  DEFAULT_FILL_WEIGHT,
   DEFAULT_POLICY,
   fragmentationBefore,
   Ledger,
@@ -39,8 +40,12 @@ import { curvesFrom, type Curves, type Sample } from './metrics.js';
 import { createRng, shuffled } from './rng.js';
 import { podGpuMilli, prepareWorkload } from './tune.js';
 
-/** Policies the simulator knows: ours, its topology-off variant, the FGD baselines, two offline references (sorted, full knowledge). */
-export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd', 'fgd-decreasing'] as const;
+/**
+ * Policies the simulator knows: ours, its topology-off variant, ours without fill
+ * fragmentation (F* weight 0: the binned FGD term + interconnect, the policy before F*),
+ * the FGD baselines, two offline references (sorted, full knowledge).
+ */
+export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'tessera-nofill', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd', 'fgd-decreasing'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export function parsePolicyList(text: string): PolicyName[] {
@@ -91,32 +96,36 @@ interface PolicySetup {
   readonly scorer: NodeScorer;
   /** Offline bound: pods are placed sorted by size, not in arrival order. */
   readonly offline: boolean;
+  /** F* weight of the fragmentation cache the scorer and pickers see (0: FGD's F). */
+  readonly fillWeight: number;
 }
 
 function setupPolicy(name: PolicyName, ctx: BaselineContext): PolicySetup {
   switch (name) {
     case 'tessera':
-      return { scorer: createPolicyScorer(DEFAULT_POLICY), offline: false };
+      return { scorer: createPolicyScorer(DEFAULT_POLICY), offline: false, fillWeight: DEFAULT_FILL_WEIGHT };
     case 'tessera-notopo': {
       const base = createPolicyScorer({ name: 'tessera-notopo', weights: { ...DEFAULT_POLICY.weights, interconnect: 0 } });
-      return { scorer: { ...base, pickWholeSet: (_v, free, count) => lowestBits(free, count) }, offline: false };
+      return { scorer: { ...base, pickWholeSet: (_v, free, count) => lowestBits(free, count) }, offline: false, fillWeight: DEFAULT_FILL_WEIGHT };
     }
+    case 'tessera-nofill':
+      return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-nofill' }), offline: false, fillWeight: 0 };
     case 'random':
-      return { scorer: randomScorer(ctx), offline: false };
+      return { scorer: randomScorer(ctx), offline: false, fillWeight: 0 };
     case 'dotprod':
-      return { scorer: dotProdScorer(ctx), offline: false };
+      return { scorer: dotProdScorer(ctx), offline: false, fillWeight: 0 };
     case 'clustering':
-      return { scorer: clusteringScorer(ctx), offline: false };
+      return { scorer: clusteringScorer(ctx), offline: false, fillWeight: 0 };
     case 'packing':
-      return { scorer: packingScorer(), offline: false };
+      return { scorer: packingScorer(), offline: false, fillWeight: 0 };
     case 'bestfit':
-      return { scorer: bestFitScorer(), offline: false };
+      return { scorer: bestFitScorer(), offline: false, fillWeight: 0 };
     case 'fgd':
-      return { scorer: fgdScorer(), offline: false };
+      return { scorer: fgdScorer(), offline: false, fillWeight: 0 };
     case 'ffd':
-      return { scorer: firstFitScorer(), offline: true };
+      return { scorer: firstFitScorer(), offline: true, fillWeight: 0 };
     case 'fgd-decreasing':
-      return { scorer: fgdScorer(), offline: true };
+      return { scorer: fgdScorer(), offline: true, fillWeight: 0 };
   }
 }
 
@@ -151,13 +160,17 @@ interface PlaceSetup {
   readonly coreNodes: readonly Node[];
   readonly candidates: readonly string[];
   readonly mix: readonly TaskClass[];
+  /** F* weight of the policy's fragmentation cache (the metric always uses FGD's F). */
+  readonly fillWeight: number;
 }
 
 /** Place `order` one pod at a time on an empty cluster; a sample after every attempt. */
 function placeSequence(setup: PlaceSetup, order: readonly OpenbPod[], scorerFor: (ctx: BaselineContext) => NodeScorer, report: boolean): PlaceOutcome {
   const { input } = setup;
   const ledger = Ledger.fromNodes(setup.coreNodes);
-  const fragCache: FragCache = createFragCache(setup.mix);
+  // The metric is FGD's F (fill weight 0); the policy sees its own measure.
+  const metricCache: FragCache = createFragCache(setup.mix, undefined, 0);
+  const fragCache: FragCache = setup.fillWeight === 0 ? metricCache : createFragCache(setup.mix, undefined, setup.fillWeight);
   const rng = createRng(input.seed ^ 0x68e31da4);
   const classes = new Uint32Array(ledger.nodeCount);
   const scorer = scorerFor({
@@ -171,7 +184,7 @@ function placeSequence(setup: PlaceSetup, order: readonly OpenbPod[], scorerFor:
   const nodeFrag = new Float64Array(ledger.nodeCount);
   let fragTotal = 0;
   for (let i = 0; i < ledger.nodeCount; i++) {
-    nodeFrag[i] = fragmentationBefore(ledger.view(i), fragCache);
+    nodeFrag[i] = fragmentationBefore(ledger.view(i), metricCache);
     fragTotal += nodeFrag[i] as number;
   }
   const stats: TopologyStats = { bySize: {} };
@@ -194,7 +207,7 @@ function placeSequence(setup: PlaceSetup, order: readonly OpenbPod[], scorerFor:
       used += podGpuMilli(p);
       classes[i] = (classes[i] as number) | gpuClassBit(pod);
       fragTotal -= nodeFrag[i] as number;
-      nodeFrag[i] = fragmentationBefore(ledger.view(i), fragCache);
+      nodeFrag[i] = fragmentationBefore(ledger.view(i), metricCache);
       fragTotal += nodeFrag[i] as number;
       recordTopology(stats, pod, r.fit.containers[0]?.positions ?? [], nodeModel[i] ?? '', wasEmpty);
     } else failed += 1;
@@ -218,13 +231,14 @@ export function runSimulation(input: SimulationInput): SimulationResult {
   // FGD's node-name permutation: a seeded order that breaks score ties.
   const candidates = shuffled(coreNodes.map((n) => n.name), createRng(input.seed ^ 0x2545f491));
   const workload = prepareWorkload(input.pods, capacity, input.tune, input.seed);
-  const setup: PlaceSetup = { input, coreNodes, candidates, mix: workloadMix(workload) };
-  const { scorer, offline } = setupPolicy(input.policy, {
+  const chosen = setupPolicy(input.policy, {
     random: () => 0,
     classBook: { classes: new Uint32Array(0) },
     maxCpuMilli: 1,
     maxGpus: 1,
   });
+  const { scorer, offline } = chosen;
+  const setup: PlaceSetup = { input, coreNodes, candidates, mix: workloadMix(workload), fillWeight: chosen.fillWeight };
   const scorerFor = (ctx: BaselineContext): NodeScorer => (offline ? scorer : setupPolicy(input.policy, ctx).scorer);
   let result: { curves: Curves; failed: number; stats: TopologyStats; cache: { hits: number; misses: number; entries: number } };
   if (!offline) {

@@ -5,6 +5,10 @@
  * and ties go to the candidate order (a seeded node permutation in the simulator). On the
  * openb default trace this measured 4.62 % unallocated at 100 % arrived (seed 42) against
  * 5.63 % for the continuous `fragmentation` term alone; see core/README.md.
+ *
+ * Δ is the change of the `FragCache`'s measure: FGD's F_n(M) when the cache's fill weight
+ * is 0 (the simulator's `fgd` baseline), F_n(M) + fillWeight · F* by default (the production
+ * policy; core/fragmentation.ts `placementFragmentation`).
  */
 import { fragmentationDelta } from '../score-context.js';
 import { fgdScore } from './fragmentation-term.js';

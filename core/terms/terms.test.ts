@@ -19,11 +19,13 @@ function grantOn(node: string, dev: number, computeMilli: number, priority = 0, 
   };
 }
 
-function input(ledger: Ledger, pod: PodRequest, mix: readonly TaskClass[] = []): TermInput {
+/** Term input; `fillWeight` 0 (default here) = FGD's F, so the hand-computed FGD values below hold. */
+function input(ledger: Ledger, pod: PodRequest, mix: readonly TaskClass[] = [], fillWeight = 0): TermInput {
+  const fragCache = createFragCache(mix, undefined, fillWeight);
   const r = fitNode(ledger, 0, compilePod(ledger, pod));
   if (!r.ok) throw new Error(`test setup: ${r.unfit.resource}`);
   const fit: NodeFit = r.fit;
-  return { view: ledger.view(0), pod, fit, ctx: { ledger, options: {}, fragCache: createFragCache(mix) } };
+  return { view: ledger.view(0), pod, fit, ctx: { ledger, options: {}, fragCache } };
 }
 
 const term = (name: string) => {
