@@ -369,9 +369,12 @@ export class ClusterState implements ClusterSink, TranslateContext {
     const held = this.holdings.get(uid);
     const d = rec.decision;
     if (d === null) {
-      // A pod bound without a decision was not placed by Tessera; a pending pod's TTL
-      // reservation stays as it is.
-      if (held !== undefined && held.kind !== 'reserved') this.releaseGrant(uid, 'decision annotation removed');
+      // A pod bound without a decision was not placed by Tessera: release. An unbound pod
+      // without one keeps what is held: a TTL reservation, or a grant whose bind is in flight
+      // — the event may predate our own decision patch (e.g. the reclaim's annotation patch
+      // seen after bind began); releasing then let another pod take the same devices (seen
+      // in e2e quotas). bind() itself releases when its patch or Binding fails.
+      if (held !== undefined && held.kind !== 'reserved' && rec.meta.nodeName !== undefined) this.releaseGrant(uid, 'decision annotation removed');
       return;
     }
     if (rec.meta.nodeName !== undefined && rec.meta.nodeName !== d.node) {

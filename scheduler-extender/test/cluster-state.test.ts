@@ -88,6 +88,30 @@ describe('ClusterState pod records', () => {
   });
 });
 
+describe('stale pod events during a bind', () => {
+  it('an event without the decision, older than our patch, does not release a grant whose bind is in flight', async () => {
+    const h = await harness();
+    h.cluster.put('nodes', kubeNode('n1', gpuInventory('n1', 1)));
+    h.cluster.put('pods', kubePod('first'));
+    const f = await h.post('/filter', cacheArgs(h.cluster.pod('ml', 'first'), ['n1']));
+    expect(f.json.NodeNames).toEqual(['n1']);
+    const { state } = h.service;
+    const held = state.holdings.get('uid-first')!;
+    state.markDecided('uid-first', held.decision); // bind began: decision about to be patched
+    // A late event from before the patch (e.g. another controller's annotation or status update).
+    h.cluster.put('pods', kubePod('first', { annotations: { 'example.com/touched': 'yes' } }));
+    expect(state.holdings.get('uid-first')?.kind).toBe('decided');
+    expect(state.ledger.reservation('uid-first')).toBeDefined();
+    // So a second pod cannot get the same (only) GPU.
+    h.cluster.put('pods', kubePod('second'));
+    expect((await h.post('/filter', cacheArgs(h.cluster.pod('ml', 'second'), ['n1']))).json.NodeNames).toEqual([]);
+    // A pod that ends up bound without any decision is not Tessera's: then the grant goes.
+    h.cluster.put('pods', kubePod('first', { nodeName: 'n1', phase: 'Running' }));
+    expect(state.holdings.has('uid-first')).toBe(false);
+    expect(state.ledger.reservation('uid-first')).toBeUndefined();
+  });
+});
+
 describe('resync after lost events', () => {
   it('a relist deletes pods, nodes and custom resources the cache still knows, and releases their grants', async () => {
     const h = await harness();
