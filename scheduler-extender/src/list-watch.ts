@@ -112,6 +112,7 @@ export class ListWatcher {
     this.stopped = false;
     try {
       await this.list();
+      if (this.stopped) return;
       this.setSynced(true);
       this.failures = 0;
       this.watch();
