@@ -95,7 +95,7 @@ describe('fill fragmentation in the production policy', () => {
     // mix: 1-GPU pods at 10 cores. Both nodes: 3 GPUs. Share 500 milli at 12 cores.
     // a (30 cores): after [1000, 1000, 500], 18 cores → F = 500; F* = 2500 − 1 copy = 1500.
     // b (60 cores): after, 48 cores → F = 500; F* = 2500 − 2 copies = 500.
-    // FGD Δ: −500 on both (same bin, ties → a). With fill 0.1: a −650 (bin 34), b −550 (bin 36) → b.
+    // FGD Δ: −500 on both (same bin, ties → a). Fill 0.05: a −575 (bin 36), b −525 (bin 37) → b.
     const mix: TaskClass[] = [{ cpuMilli: 10_000, deviceCount: 1, computeMilli: 1000, weight: 1 }];
     const ledger = Ledger.fromNodes([
       buildNvidiaNode({ name: 'a', gpus: 3, cpuMilli: 30_000 }),
@@ -104,7 +104,7 @@ describe('fill fragmentation in the production policy', () => {
     const pod = { ...sharePod({ count: 1, computeMilli: 500 }), cpuMilli: 12_000 };
     const withFill = scheduleOne(ledger, pod, 0, { fragCache: createFragCache(mix) });
     const fgdOnly = scheduleOne(ledger, pod, 0, { fragCache: createFragCache(mix, undefined, 0) });
-    expect(DEFAULT_FILL_WEIGHT).toBe(0.1);
+    expect(DEFAULT_FILL_WEIGHT).toBe(0.05);
     expect(withFill.ok && withFill.node).toBe('b');
     expect(fgdOnly.ok && fgdOnly.node).toBe('a');
   });

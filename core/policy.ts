@@ -43,8 +43,9 @@ export interface PolicyConfig {
  *   CPU can no longer feed and share slack, which FGD's "does one more task fit" misses. The
  *   default share picker minimises the same measure.
  * - Measured on openb (bench/RESULTS.md "Placement quality on openb", unallocated GPUs at
- *   100 % arrived, mean of seeds 42–51): default trace 4.26 % with F* (weight 0.1) vs 4.74 %
- *   for FGD's F alone (published FGD 4.77 %). Earlier, without F* (seed 42): continuous
+ *   100 % arrived, mean of seeds 42–51): default trace 4.43 % with F* (weight 0.05) vs 4.74 %
+ *   for FGD's F alone (published FGD 4.77 %); weight 0.1 gave 4.26 % but left 8-GPU pods
+ *   unplaced earlier (5.7 vs 5.1 % at 95 % arrived). Earlier, without F* (seed 42): continuous
  *   `fragmentation` term 5.63 %, + binpack 0.05 4.91 %, binned + binpack 0.005 4.79 %:
  *   packing inside a bin hurts, so `binpack` stays 0.
  * - `interconnect` 0.5: for multi-device whole jobs a better-connected set outweighs up to
