@@ -381,22 +381,24 @@ async function main(): Promise<void> {
   let httpBound = 0;
   let clientCpuMsPerPod: number | null = null;
   let serverCpuMsPerPod: number | null = null;
+  const httpLessWait: number[] = [];
   if (!args.httpInline && args.http + args.httpWarmup > 0) {
     // kube-scheduler's stand-in in its own process: this process only serves.
     const timed = podsMeasured(args.http);
     const pods = [...podsMeasured(args.httpWarmup), ...timed];
-    const cands: string[][] = [];
-    for (const pod of pods) {
-      cluster.put('pods', pod);
-      const cand: string[] = [];
-      for (let j = 0; j < k; j++) cand.push(names[(offset + j) % names.length] as string);
-      offset = (offset + k) % names.length;
-      cands.push(cand);
-    }
-    const job: LoadgenJob = { port, pods, candidates: cands, warmup: args.httpWarmup };
+    for (const pod of pods) cluster.put('pods', pod);
+    // The child rotates the same candidate window (k names from `offset`, then the next k …).
+    const job: LoadgenJob = { port, pods, names, candidates: k, offset, warmup: args.httpWarmup };
     // Beside this file, same extension (.ts under tsx, .js compiled); execArgv (loader, flags) is inherited.
     const here = fileURLToPath(import.meta.url);
     const child = fork(join(dirname(here), `extender-loadgen${extname(here)}`), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // The job crosses first (its transfer is not the extender's work), then the timed run starts.
+    const failed = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`loadgen exited with ${code} before answering`))));
+    const next = <T>(): Promise<T> =>
+      Promise.race([new Promise<T>((resolve, reject) => child.once('message', (m: T & { error?: string }) => (m.error !== undefined ? reject(new Error(`loadgen: ${m.error}`)) : resolve(m)))), failed]);
+    const ready = next<{ ready: true }>();
+    child.send(job);
+    await ready;
     // BENCH_HTTP_PROFILE=<file>: CPU profile of this (the extender's) process during the HTTP run.
     const httpProfile = process.env['BENCH_HTTP_PROFILE'];
     const httpSession = httpProfile === undefined ? null : new Session();
@@ -406,12 +408,11 @@ async function main(): Promise<void> {
       await httpSession.post('Profiler.start');
     }
     const serverCpu0 = process.cpuUsage();
-    const r = await new Promise<LoadgenResult>((resolve, reject) => {
-      child.once('message', (m: LoadgenResult & { error?: string }) => (m.error !== undefined ? reject(new Error(`loadgen: ${m.error}`)) : resolve(m)));
-      child.once('exit', (code) => reject(new Error(`loadgen exited with ${code} before answering`)));
-      child.send(job);
-    });
+    const done = next<LoadgenResult>();
+    child.send({ go: true });
+    const r = await done;
     http.push(...r.times);
+    httpLessWait.push(...r.lessWait);
     bytesReq = r.bytesRequest;
     bytesResp = r.bytesFilterResponse;
     httpBound = r.bound;
@@ -485,6 +486,7 @@ async function main(): Promise<void> {
     httpServerCpuMsPerPod: serverCpuMsPerPod === null ? null : Number(serverCpuMsPerPod.toFixed(3)),
     httpP50Ms: Number(quantile(http, 0.5).toFixed(3)),
     httpP99Ms: Number(quantile(http, 0.99).toFixed(3)),
+    ...(httpLessWait.length === 0 ? {} : { httpP99LessRunqueueWaitMs: Number(quantile(httpLessWait.sort((a, b) => a - b), 0.99).toFixed(3)) }),
     bytesPerFilterRequest: Math.round(bytesReq / Math.max(1, http.length)),
     bytesPerFilterResponse: Math.round(bytesResp / Math.max(1, http.length)),
     rebuildMs: Math.round(rebuildMs),

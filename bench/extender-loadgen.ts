@@ -3,13 +3,16 @@
  * (bench/extender-bench.ts forks it): kube-scheduler never shares the extender's event loop
  * or heap, so neither should the client that times the extender.
  *
- * Protocol (Node IPC): the parent sends one `LoadgenJob` message; this process runs the pods
+ * Protocol (Node IPC): the parent sends one `LoadgenJob` message, this process answers
+ * `{ ready: true }`, the parent sends `{ go: true }` (its clocks start); this process runs the pods
  * in order — per pod `POST /filter` (node-cache mode, the job's candidate names), then
- * `POST /prioritize` with the same body when two or more nodes passed, then `POST /bind` to
+ * `POST /prioritize` with the names that passed when two or more did (kube-scheduler scores
+ * only the feasible nodes; the in-process client sent all candidates again), then `POST /bind` to
  * the best-scored node — over one keep-alive connection (node:http, as kube-scheduler's Go
  * client keeps its connection), timing the three round trips of each pod; it answers with
  * one `LoadgenResult` message (of the pods after the first `warmup`) and exits.
  */
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 
@@ -17,8 +20,10 @@ export interface LoadgenJob {
   readonly port: number;
   /** Pod objects, in order. */
   readonly pods: readonly Record<string, unknown>[];
-  /** Candidate node names per pod (kube-scheduler's window after its own filters). */
-  readonly candidates: readonly (readonly string[])[];
+  /** Node names; pod i gets `candidates` of them from `offset + i × candidates` (mod length), as kube-scheduler rotates its window. */
+  readonly names: readonly string[];
+  readonly candidates: number;
+  readonly offset: number;
   /** The first this many pods warm up the client and the server's HTTP path: placed the same way, not timed. */
   readonly warmup: number;
 }
@@ -26,12 +31,26 @@ export interface LoadgenJob {
 export interface LoadgenResult {
   /** Milliseconds per pod for filter + prioritize + bind. */
   readonly times: number[];
+  /**
+   * Linux: the same less the time the server's main thread and this client's thread waited
+   * for a core held by another process (runqueue wait, /proc/…/schedstat); empty elsewhere.
+   */
+  readonly lessWait: number[];
   readonly bytesRequest: number;
   readonly bytesFilterResponse: number;
   readonly bound: number;
   readonly errors: string[];
   /** CPU time of this client process over the run, ms. */
   readonly clientCpuMs: number;
+}
+
+/** Runqueue wait (ms) of the thread whose schedstat file this is; NaN when unreadable. */
+function waitMs(file: string): number {
+  try {
+    return Number(readFileSync(file, 'utf8').split(' ')[1]) / 1e6;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -58,14 +77,19 @@ function post(port: number, path: string, body: string): Promise<string> {
 
 export async function runLoad(job: LoadgenJob): Promise<LoadgenResult> {
   const times: number[] = [];
+  const lessWait: number[] = [];
   const errors: string[] = [];
+  const serverStat = `/proc/${process.ppid}/task/${process.ppid}/schedstat`;
+  const waited = (): number => waitMs(serverStat) + waitMs('/proc/thread-self/schedstat');
   let bytesRequest = 0;
   let bytesFilterResponse = 0;
   let bound = 0;
   let cpu0 = process.cpuUsage();
+  let offset = job.offset;
   for (let i = 0; i < job.pods.length; i++) {
     if (i === job.warmup) {
       times.length = 0;
+      lessWait.length = 0;
       bytesRequest = 0;
       bytesFilterResponse = 0;
       bound = 0;
@@ -74,8 +98,12 @@ export async function runLoad(job: LoadgenJob): Promise<LoadgenResult> {
     }
     const pod = job.pods[i] as Record<string, unknown>;
     const md = pod['metadata'] as { name: string; namespace: string; uid: string };
+    const w0 = waited();
     const t = performance.now();
-    const body = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: job.candidates[i] });
+    const cand: string[] = [];
+    for (let j = 0; j < job.candidates; j++) cand.push(job.names[(offset + j) % job.names.length] as string);
+    offset = (offset + job.candidates) % job.names.length;
+    const body = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: cand });
     bytesRequest += Buffer.byteLength(body);
     const ftext = await post(job.port, '/filter', body);
     bytesFilterResponse += ftext.length;
@@ -83,7 +111,9 @@ export async function runLoad(job: LoadgenJob): Promise<LoadgenResult> {
     const feasible = f.NodeNames ?? [];
     let node: string | undefined;
     if (feasible.length >= 2) {
-      const pr = JSON.parse(await post(job.port, '/prioritize', body)) as { Host: string; Score: number }[];
+      // kube-scheduler prioritizes the nodes that passed filtering (the extender's NodeNames).
+      const pbody = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: feasible });
+      const pr = JSON.parse(await post(job.port, '/prioritize', pbody)) as { Host: string; Score: number }[];
       node = pr.reduce((a, b) => (b.Score > a.Score ? b : a)).Host;
     } else node = feasible[0];
     if (node !== undefined) {
@@ -92,20 +122,24 @@ export async function runLoad(job: LoadgenJob): Promise<LoadgenResult> {
       else if (errors.length < 5) errors.push(`bind ${md.name}: ${b.Error}`);
     }
     times.push(performance.now() - t);
+    const w = waited() - w0;
+    if (w === w) lessWait.push((times[times.length - 1] as number) - w);
   }
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return { times, bytesRequest, bytesFilterResponse, bound, errors, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+  return { times, lessWait, bytesRequest, bytesFilterResponse, bound, errors, clientCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 // Forked by the bench: one job in, one result out.
 if (process.send !== undefined) {
   process.once('message', (job: LoadgenJob) => {
-    runLoad(job).then(
+    // ready → the parent starts its clocks → go
+    process.once('message', () => runLoad(job).then(
       (r) => process.send?.(r, () => process.exit(0)),
       (err: unknown) => {
         process.send?.({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) }, () => process.exit(1));
       },
-    );
+    ));
+    process.send?.({ ready: true });
   });
 }
