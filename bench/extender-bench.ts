@@ -1,6 +1,7 @@
 /**
  * Extender benchmark (BENCHMARKS.md scenario D): filter + prioritize + bind per pod, in
- * process (the Extender object) and over HTTP on loopback (fastify + fetch), with
+ * process (the Extender object) and over HTTP on loopback (fastify; the client, standing in
+ * for kube-scheduler, is bench/extender-loadgen.ts in a child process), with
  * nodeCacheCapable (names only) on openb-like nodes pre-filled to about 50 % GPU.
  *
  *   npm run bench:extender -- --nodes 5000 --pods 20000 --json
