@@ -550,14 +550,20 @@ export class Extender {
     const { state } = this.d;
     const nodeCache = args.NodeNames !== undefined && args.NodeNames !== null;
     const names = nodeCache ? (args.NodeNames as string[]) : (args.Nodes?.items ?? []).map(nameOfNode).filter((n): n is string => n !== null);
-    let pod: PodRequest;
-    try {
-      pod = translatePod(args.Pod, state);
-    } catch {
-      return names.map((n) => ({ Host: n, Score: 0 }));
+    // Filter remembered the scores of this pod (by UID; only accelerator pods are remembered):
+    // no second translation of the pod.
+    const uid = (args.Pod as { metadata?: { uid?: unknown } } | null)?.metadata?.uid;
+    let memo = typeof uid === 'string' && uid !== '' ? this.memo.get(uid) : undefined;
+    let pod: PodRequest | null = null;
+    if (memo === undefined) {
+      try {
+        pod = translatePod(args.Pod, state);
+      } catch {
+        return names.map((n) => ({ Host: n, Score: 0 }));
+      }
+      if (pod.containers.length === 0) return names.map((n) => ({ Host: n, Score: 0 }));
+      memo = this.memo.get(pod.uid);
     }
-    if (pod.containers.length === 0) return names.map((n) => ({ Host: n, Score: 0 }));
-    const memo = this.memo.get(pod.uid);
     if (memo !== undefined) {
       // kube-scheduler sends back (a subsequence of) the names filter passed, in order: walk
       // both lists; anything else is looked up by name.
@@ -586,7 +592,7 @@ export class Extender {
     {
       let verdicts: NodeVerdict[] = [];
       try {
-        verdicts = this.judge(pod, names);
+        verdicts = this.judge(pod as PodRequest, names); // no memo: translated above
       } catch {
         /* scored 0 below; prioritize errors never fail scheduling anyway */
       }
@@ -621,28 +627,30 @@ export class Extender {
       }
       return fail('already-bound', `pod ${who} is already bound to ${rec.meta.nodeName}`);
     }
-    let pod: PodRequest;
-    try {
-      pod = translatePod(rec.raw, state);
-    } catch (err) {
-      return fail('bad-pod', `pod ${who}: ${messageOf(err)}`);
-    }
-    if (pod.containers.length === 0) {
-      try {
-        await kube.bind({ namespace: args.PodNamespace, name: args.PodName, uid, node: args.Node });
-      } catch (err) {
-        return fail('binding-failed', `binding ${who} to ${args.Node}: ${messageOf(err)}`);
-      }
-      metrics.bindResults.inc({ result: 'bound' });
-      return { Error: '' };
-    }
     const now = this.d.clock();
     state.sweep(now);
     let decision: Decision;
     const held = state.holdings.get(uid);
     if (held !== undefined && held.decision.node === args.Node) {
+      // The usual bind: filter held this node (only accelerator pods are held); its decision
+      // stands, so the pod is not translated again.
       decision = held.decision;
     } else {
+      let pod: PodRequest;
+      try {
+        pod = translatePod(rec.raw, state);
+      } catch (err) {
+        return fail('bad-pod', `pod ${who}: ${messageOf(err)}`);
+      }
+      if (pod.containers.length === 0) {
+        try {
+          await kube.bind({ namespace: args.PodNamespace, name: args.PodName, uid, node: args.Node });
+        } catch (err) {
+          return fail('binding-failed', `binding ${who} to ${args.Node}: ${messageOf(err)}`);
+        }
+        metrics.bindResults.inc({ result: 'bound' });
+        return { Error: '' };
+      }
       if (held !== undefined) state.releaseGrant(uid, `bound to ${args.Node}, not the held node ${held.decision.node}`);
       let v: NodeVerdict | undefined;
       try {
