@@ -36,9 +36,10 @@
  * the extender's process RSS (plus this small harness); `standInRetains` says which mode ran.
  * In that mode the extender is started first and every pre-filled object reaches it as one
  * informer event (what a restart's list delivers); `rebuildMs` is the time spent in those events.
- * The container image runs compiled JS: `npm run bench:extender:compiled -- …` builds dist/ and
- * runs `node --expose-gc dist/bench/extender-bench.js …` (no tsx loader in the process;
- * `compiled` in the output says which ran). BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot
+ * The container image runs compiled JS, and so does `npm run bench:extender -- …`: it builds
+ * dist/ and runs `node --expose-gc dist/bench/extender-bench.js …` (no tsx loader in the
+ * process, ~35 MB less RSS); `npm run bench:extender:tsx -- …` runs the sources under tsx
+ * (`compiled` in the output says which ran). BENCH_HEAP_SNAPSHOT=<file> writes a heap snapshot
  * after the rebuild (open it in Chrome DevTools → Memory).
  */
 import { performance } from 'node:perf_hooks';
