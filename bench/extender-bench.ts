@@ -382,6 +382,8 @@ async function main(): Promise<void> {
   let offset = 0;
   let httpBound = 0;
   let clientCpuMsPerPod: number | null = null;
+  /** Child-process client: p50 / p99 of each single round trip (filter, prioritize, bind apart). */
+  const roundTrips: Record<string, { n: number; p50Ms: number; p99Ms: number }> = {};
   let serverCpuMsPerPod: number | null = null;
   const httpLessWait: number[] = [];
   if (!args.httpInline && args.http + args.httpWarmup > 0) {
@@ -415,6 +417,10 @@ async function main(): Promise<void> {
     const r = await done;
     http.push(...r.times);
     httpLessWait.push(...r.lessWait);
+    for (const verb of ['filter', 'prioritize', 'bind'] as const) {
+      const sorted = [...r.trips[verb]].sort((a, b) => a - b);
+      roundTrips[verb] = { n: sorted.length, p50Ms: Number(quantile(sorted, 0.5).toFixed(3)), p99Ms: Number(quantile(sorted, 0.99).toFixed(3)) };
+    }
     bytesReq = r.bytesRequest;
     bytesResp = r.bytesFilterResponse;
     httpBound = r.bound;
@@ -488,6 +494,7 @@ async function main(): Promise<void> {
     httpServerCpuMsPerPod: serverCpuMsPerPod === null ? null : Number(serverCpuMsPerPod.toFixed(3)),
     httpP50Ms: Number(quantile(http, 0.5).toFixed(3)),
     httpP99Ms: Number(quantile(http, 0.99).toFixed(3)),
+    httpRoundTrips: roundTrips,
     ...(httpLessWait.length === 0 ? {} : { httpP99LessRunqueueWaitMs: Number(quantile(httpLessWait.sort((a, b) => a - b), 0.99).toFixed(3)) }),
     bytesPerFilterRequest: Math.round(bytesReq / Math.max(1, http.length)),
     bytesPerFilterResponse: Math.round(bytesResp / Math.max(1, http.length)),

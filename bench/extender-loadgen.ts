@@ -36,6 +36,8 @@ export interface LoadgenResult {
    * for a core held by another process (runqueue wait, /proc/…/schedstat); empty elsewhere.
    */
   readonly lessWait: number[];
+  /** Milliseconds per single HTTP round trip (request written → answer parsed), by verb. */
+  readonly trips: Readonly<Record<'filter' | 'prioritize' | 'bind', number[]>>;
   readonly bytesRequest: number;
   readonly bytesFilterResponse: number;
   readonly bound: number;
@@ -78,6 +80,8 @@ function post(port: number, path: string, body: string): Promise<string> {
 export async function runLoad(job: LoadgenJob): Promise<LoadgenResult> {
   const times: number[] = [];
   const lessWait: number[] = [];
+  /** One HTTP round trip each (request written → answer parsed), per verb. */
+  const trips: Record<'filter' | 'prioritize' | 'bind', number[]> = { filter: [], prioritize: [], bind: [] };
   const errors: string[] = [];
   const serverStat = `/proc/${process.ppid}/task/${process.ppid}/schedstat`;
   const waited = (): number => waitMs(serverStat) + waitMs('/proc/thread-self/schedstat');
@@ -90,6 +94,9 @@ export async function runLoad(job: LoadgenJob): Promise<LoadgenResult> {
     if (i === job.warmup) {
       times.length = 0;
       lessWait.length = 0;
+      trips.filter.length = 0;
+      trips.prioritize.length = 0;
+      trips.bind.length = 0;
       bytesRequest = 0;
       bytesFilterResponse = 0;
       bound = 0;
@@ -105,19 +112,26 @@ export async function runLoad(job: LoadgenJob): Promise<LoadgenResult> {
     offset = (offset + job.candidates) % job.names.length;
     const body = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: cand });
     bytesRequest += Buffer.byteLength(body);
+    const tf = performance.now();
     const ftext = await post(job.port, '/filter', body);
     bytesFilterResponse += ftext.length;
     const f = JSON.parse(ftext) as { NodeNames?: string[] | null; Error?: string };
+    trips.filter.push(performance.now() - tf);
     const feasible = f.NodeNames ?? [];
     let node: string | undefined;
     if (feasible.length >= 2) {
       // kube-scheduler prioritizes the nodes that passed filtering (the extender's NodeNames).
       const pbody = JSON.stringify({ Pod: pod, Nodes: null, NodeNames: feasible });
+      const tp = performance.now();
       const pr = JSON.parse(await post(job.port, '/prioritize', pbody)) as { Host: string; Score: number }[];
+      trips.prioritize.push(performance.now() - tp);
       node = pr.reduce((a, b) => (b.Score > a.Score ? b : a)).Host;
     } else node = feasible[0];
     if (node !== undefined) {
-      const b = JSON.parse(await post(job.port, '/bind', JSON.stringify({ PodName: md.name, PodNamespace: md.namespace, PodUID: md.uid, Node: node }))) as { Error?: string };
+      const bbody = JSON.stringify({ PodName: md.name, PodNamespace: md.namespace, PodUID: md.uid, Node: node });
+      const tb = performance.now();
+      const b = JSON.parse(await post(job.port, '/bind', bbody)) as { Error?: string };
+      trips.bind.push(performance.now() - tb);
       if (b.Error === '' || b.Error === undefined) bound++;
       else if (errors.length < 5) errors.push(`bind ${md.name}: ${b.Error}`);
     }
@@ -127,7 +141,7 @@ export async function runLoad(job: LoadgenJob): Promise<LoadgenResult> {
   }
   const cpu = process.cpuUsage(cpu0);
   agent.destroy();
-  return { times, lessWait, bytesRequest, bytesFilterResponse, bound, errors, clientCpuMs: (cpu.user + cpu.system) / 1000 };
+  return { times, lessWait, trips, bytesRequest, bytesFilterResponse, bound, errors, clientCpuMs: (cpu.user + cpu.system) / 1000 };
 }
 
 // Forked by the bench: one job in, one result out.
