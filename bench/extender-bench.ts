@@ -5,17 +5,21 @@
  * nodeCacheCapable (names only) on openb-like nodes pre-filled to about 50 % GPU.
  *
  *   npm run bench:extender -- --nodes 5000 --pods 20000 --json
- *   options: --measure 1000 (pods timed in process) --http 300 (pods timed over HTTP)
- *            --warmup 200 (pods placed in process before timing: the first pod of each shape
+ *   Defaults model a warm extender behind kube-scheduler: both phases send kube-scheduler's
+ *   candidate count (numFeasibleNodesToFind: 500 of 5,000 nodes), after 2,000 in-process and
+ *   500 HTTP warm-up pods (until 2026-11-22 the defaults were all nodes in process, 200 / 0
+ *   warm-up pods, 300 HTTP pods: pass those flags to compare with older rows).
+ *   options: --measure 1000 (pods timed in process) --http 1000 (pods timed over HTTP)
+ *            --warmup 2000 (pods placed in process before timing: the first pod of each shape
  *            judges every node cold; reported apart as warmupP99Ms / warmupMaxMs)
  *            --stand-in-retains (the stand-in API server keeps a copy of every object, as before
  *            2026-11-22's memory pass: rssMb then includes it) --in-process-candidates N (names per in-process filter, rotating like the HTTP phase;
- *            default all nodes) --cache-shapes 64 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
+ *            default kube-scheduler's count as for HTTP; --in-process-candidates <nodes> judges every node) --cache-shapes 64 (pod shapes memoised per node) --candidates N (names per HTTP filter; default kube-scheduler's
  *            numFeasibleNodesToFind for the cluster size) --seed 1 --fill 0.5
  *            --http-inline (the HTTP client in this process, on the extender's event loop, as
  *            before 2026-11-22's latency pass; default: bench/extender-loadgen.ts in a child
  *            process over one keep-alive connection, as kube-scheduler is a separate process)
- *            --http-warmup 0 (child-process client: pods placed over HTTP before timing, drawn
+ *            --http-warmup 500 (child-process client: pods placed over HTTP before timing, drawn
  *            after the timed ones so the timed pods are the same; warms the client and the
  *            server's HTTP path). inProcessCpuP99Ms: p99 of per-pod process CPU time (getrusage,
  *            all threads) over the same span as the wall time: apart from time other jobs held
@@ -26,9 +30,9 @@
  *
  * `--pods` is the number of pods in the cache: accelerator pods placed by core until the
  * fill target, the rest CPU-only pods (both bound, with annotations, fed through the same
- * informer path as a restart). In-process timings use all nodes as candidates (100 % of
- * nodes scored); HTTP timings send `--candidates` names, as kube-scheduler does after its
- * in-tree filters and percentageOfNodesToScore. Prints JSON with at least nodes, pods,
+ * informer path as a restart). Both phases send kube-scheduler's candidate count by default
+ * (`--in-process-candidates`, `--candidates`), as kube-scheduler does after its in-tree
+ * filters and percentageOfNodesToScore. Prints JSON with at least nodes, pods,
  * inProcessP50Ms, inProcessP99Ms, httpP50Ms, httpP99Ms, bytesPerFilterRequest, podsPerSec, rssMb.
  *
  * Memory: the stand-in API server (MemoryCluster with retainObjects: false) keeps no copy of
@@ -89,7 +93,7 @@ interface Args {
 }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 300, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, warmup: 200, inProcessCandidates: null, standInRetains: false, httpInline: false, httpWarmup: 0, json: false };
+  const a: Args = { nodes: 5000, pods: 20000, measure: 1000, http: 1000, candidates: null, seed: 1, fill: 0.5, cacheShapes: null, warmup: 2000, inProcessCandidates: null, standInRetains: false, httpInline: false, httpWarmup: 500, json: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -285,7 +289,7 @@ async function main(): Promise<void> {
     }
     return out;
   };
-  const kIn = Math.min(names.length, args.inProcessCandidates ?? names.length);
+  const kIn = Math.min(names.length, args.inProcessCandidates ?? feasibleToFind(names.length));
   let inOffset = 0;
   const candidates = (): string[] => {
     if (kIn === names.length) return names;
