@@ -127,6 +127,13 @@ export interface FragCache {
    * production default `DEFAULT_FILL_WEIGHT`; 0 = FGD's F_n(M) (metric, FGD baseline).
    */
   readonly fillWeight: number;
+  /**
+   * Set when F* only breaks ties (`createFragCache(…, fillTiesOnly = true)`, fillWeight > 0):
+   * the cache of FGD's F over the same mix (fill weight 0). Scorers and pickers then decide on
+   * this cache's F first and use this cache's measure F + fillWeight · F* only among nodes in
+   * one FGD bin and devices with equal F (`fgdTerm`, `pickLeastFragmentation`).
+   */
+  readonly primary?: FragCache;
   readonly memo: FragMemo;
   /** The memo is cleared when it grows past this many entries. */
   readonly maxEntries: number;
@@ -134,9 +141,22 @@ export interface FragCache {
   misses: number;
 }
 
-export function createFragCache(mix: readonly TaskClass[], maxEntries = 1_000_000, fillWeight = DEFAULT_FILL_WEIGHT): FragCache {
+/**
+ * Where F* enters the production measure: `false` — F + w·F* is the measure (scored in FGD's
+ * bins); `true` — FGD's F decides and F + w·F* only breaks ties (see `FragCache.primary`).
+ */
+export const DEFAULT_FILL_TIES_ONLY = false;
+
+export function createFragCache(
+  mix: readonly TaskClass[],
+  maxEntries = 1_000_000,
+  fillWeight = DEFAULT_FILL_WEIGHT,
+  fillTiesOnly = DEFAULT_FILL_TIES_ONLY,
+): FragCache {
   if (!Number.isFinite(fillWeight) || fillWeight < 0) throw new ConfigError('fillWeight', `expected a finite number ≥ 0, got ${fillWeight}`);
-  return { mix, fillWeight, memo: new FragMemo(), maxEntries, hits: 0, misses: 0 };
+  const cache: FragCache = { mix, fillWeight, memo: new FragMemo(), maxEntries, hits: 0, misses: 0 };
+  if (!fillTiesOnly || fillWeight === 0) return cache;
+  return { ...cache, primary: createFragCache(mix, maxEntries, 0, false) };
 }
 
 const sortScratch: number[] = [];

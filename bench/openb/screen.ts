@@ -14,7 +14,19 @@
  */
 import { parseArgs } from 'node:util';
 import { join } from 'node:path';
-import { createFragCache, createPolicyScorer, createScheduleCache, DEFAULT_POLICY, Ledger, scheduleOne } from '../../core/index.js';
+import {
+  createFragCache,
+  createPolicyScorer,
+  createScheduleCache,
+  DEFAULT_POLICY,
+  fgdBinnedScore,
+  fgdScore,
+  fragmentationDelta,
+  Ledger,
+  scheduleOne,
+  type FragCache,
+  type NodeScorer,
+} from '../../core/index.js';
 import { loadInputs, parseSeeds } from './driver.js';
 import { toCoreNode, toPodRequest } from './cluster.js';
 import { podGpuMilli, prepareWorkload } from './tune.js';
@@ -30,6 +42,8 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'default' },
     'trace-dir': { type: 'string', default: join(SHARED_TRACES, 'alibaba-gpu-v2023-openb') },
     diag: { type: 'boolean', default: false },
+    variant: { type: 'string', default: 'sum' },
+    picker: { type: 'string', default: 'fill' },
   },
 });
 
@@ -39,6 +53,47 @@ const inputs = loadInputs(join(dir, 'openb_node_list_gpu_node.csv'), join(dir, `
 const capacity = inputs.nodes.reduce((s, n) => s + n.gpuCount, 0) * 1000;
 const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
+/** Share-device picker measure: F + W·F* ('fill'), F ('f'), F then F* ('lex': F + 1e-7·F*). */
+function pickerCache(picker: string, mix: ReturnType<typeof workloadMix>, fill: number): FragCache {
+  if ((values.variant as string) === 'core-lex') return createFragCache(mix, undefined, fill, true);
+  if (picker === 'fill') return createFragCache(mix, undefined, fill);
+  if (picker === 'f') return createFragCache(mix, undefined, 0);
+  if (picker === 'lex') return createFragCache(mix, undefined, fill > 0 ? 1e-7 : 0);
+  throw new Error(`--picker: expected fill, f or lex, got '${picker}'`);
+}
+
+/**
+ * Node scorer. 'sum': the production policy over the picker cache (binned Δ of F + W·F*
+ * when --picker fill). Lexicographic variants: the production policy over FGD's F exactly,
+ * plus a secondary key < one FGD bin (0.01) from the W cache: 'lexc' continuous σ(Δ_W/1000),
+ * 'lexb' binned Δ_W, 'lexs' binned ΔF* alone (Δ_W − Δ_F)/W. 'core-lex': core's own
+ * tie-break mode (`createFragCache(mix, _, W, true)`, = `tessera-lex`; --picker ignored).
+ */
+function variantScorer(variant: string, mix: ReturnType<typeof workloadMix>, fill: number): NodeScorer {
+  const base = createPolicyScorer(DEFAULT_POLICY);
+  if (variant === 'sum' || variant === 'core-lex') return base;
+  const cacheF = createFragCache(mix, undefined, 0);
+  const cacheW = createFragCache(mix, undefined, fill);
+  const eps = 1e-3;
+  const second = (d0: number, dw: number): number => {
+    if (variant === 'lexc') return fgdScore(dw);
+    if (variant === 'lexb') return fgdBinnedScore(dw);
+    if (variant === 'lexs') return fgdBinnedScore(fill > 0 ? (dw - d0) / fill : 0);
+    throw new Error(`--variant: expected sum, lexc, lexb or lexs, got '${variant}'`);
+  };
+  return {
+    name: `tessera-${variant}`,
+    cacheable: true,
+    score(view, pod, fit, ctx) {
+      const primary = base.score(view, pod, fit, { ...ctx, fragCache: cacheF });
+      if (fill === 0) return primary;
+      const d0 = fragmentationDelta(view, pod, fit, cacheF);
+      const dw = fragmentationDelta(view, pod, fit, cacheW);
+      return primary + eps * second(d0, dw);
+    },
+  };
+}
+
 for (const fill of (values.fill as string).split(',').map(Number)) {
   const at100: number[] = [];
   const at95: number[] = [];
@@ -47,10 +102,11 @@ for (const fill of (values.fill as string).split(',').map(Number)) {
     const candidates = shuffled(coreNodes.map((n) => n.name), createRng(seed ^ 0x2545f491));
     const pods = prepareWorkload(inputs.pods, capacity, 1.3, seed);
     const ledger = Ledger.fromNodes(coreNodes);
+    const mix = workloadMix(pods);
     const options = {
-      scorer: createPolicyScorer(DEFAULT_POLICY),
+      scorer: variantScorer(values.variant as string, mix, fill),
       candidates,
-      fragCache: createFragCache(workloadMix(pods), undefined, fill),
+      fragCache: pickerCache(values.picker as string, mix, fill),
       cache: createScheduleCache(),
     };
     const sums = { 95: [0, 0], 100: [0, 0] } as Record<number, [number, number]>;
@@ -79,7 +135,7 @@ for (const fill of (values.fill as string).split(',').map(Number)) {
     const u = (k: number): number => (sums[k] as [number, number])[0] / Math.max(1, (sums[k] as [number, number])[1]);
     at100.push(u(100));
     at95.push(u(95));
-    let line = `fill ${fill} ${workload} seed ${seed}: unallocated @95 ${u(95).toFixed(3)} @100 ${u(100).toFixed(3)}; failed GPUs by 100 %: ${JSON.stringify(failed)}`;
+    let line = `${values.variant}/${values.picker} fill ${fill} ${workload} seed ${seed}: unallocated @95 ${u(95).toFixed(3)} @100 ${u(100).toFixed(3)}; failed GPUs by 100 %: ${JSON.stringify(failed)}`;
     if (values.diag) {
       const lone = new Map<number, number>();
       let partialLeft = 0;
@@ -103,5 +159,5 @@ for (const fill of (values.fill as string).split(',').map(Number)) {
     }
     console.log(line);
   }
-  console.log(`fill ${fill} ${workload}: mean unallocated @95 ${mean(at95).toFixed(3)} @100 ${mean(at100).toFixed(3)} over ${at100.length} seeds`);
+  console.log(`${values.variant}/${values.picker} fill ${fill} ${workload}: mean unallocated @95 ${mean(at95).toFixed(3)} @100 ${mean(at100).toFixed(3)} over ${at100.length} seeds`);
 }

@@ -43,9 +43,11 @@ import { podGpuMilli, prepareWorkload } from './tune.js';
 /**
  * Policies the simulator knows: ours, its topology-off variant, ours without fill
  * fragmentation (F* weight 0: the binned FGD term + interconnect, the policy before F*),
+ * ours with F* only breaking ties inside FGD's bins (`tessera-lex`) or added to F
+ * (`tessera-sum`, F + DEFAULT_FILL_WEIGHT·F* scored in FGD's bins),
  * the FGD baselines, two offline references (sorted, full knowledge).
  */
-export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'tessera-nofill', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd', 'fgd-decreasing'] as const;
+export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'tessera-nofill', 'tessera-lex', 'tessera-sum', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd', 'fgd-decreasing'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export function parsePolicyList(text: string): PolicyName[] {
@@ -98,6 +100,8 @@ interface PolicySetup {
   readonly offline: boolean;
   /** F* weight of the fragmentation cache the scorer and pickers see (0: FGD's F). */
   readonly fillWeight: number;
+  /** F* only breaks ties (`createFragCache`'s fillTiesOnly); default: core's default. */
+  readonly fillTiesOnly?: boolean;
 }
 
 function setupPolicy(name: PolicyName, ctx: BaselineContext): PolicySetup {
@@ -108,6 +112,10 @@ function setupPolicy(name: PolicyName, ctx: BaselineContext): PolicySetup {
       const base = createPolicyScorer({ name: 'tessera-notopo', weights: { ...DEFAULT_POLICY.weights, interconnect: 0 } });
       return { scorer: { ...base, pickWholeSet: (_v, free, count) => lowestBits(free, count) }, offline: false, fillWeight: DEFAULT_FILL_WEIGHT };
     }
+    case 'tessera-lex':
+      return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-lex' }), offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: true };
+    case 'tessera-sum':
+      return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-sum' }), offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: false };
     case 'tessera-nofill':
       return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-nofill' }), offline: false, fillWeight: 0 };
     case 'random':
@@ -162,6 +170,7 @@ interface PlaceSetup {
   readonly mix: readonly TaskClass[];
   /** F* weight of the policy's fragmentation cache (the metric always uses FGD's F). */
   readonly fillWeight: number;
+  readonly fillTiesOnly: boolean | undefined;
 }
 
 /** Place `order` one pod at a time on an empty cluster; a sample after every attempt. */
@@ -170,7 +179,8 @@ function placeSequence(setup: PlaceSetup, order: readonly OpenbPod[], scorerFor:
   const ledger = Ledger.fromNodes(setup.coreNodes);
   // The metric is FGD's F (fill weight 0); the policy sees its own measure.
   const metricCache: FragCache = createFragCache(setup.mix, undefined, 0);
-  const fragCache: FragCache = setup.fillWeight === 0 ? metricCache : createFragCache(setup.mix, undefined, setup.fillWeight);
+  const fragCache: FragCache =
+    setup.fillWeight === 0 ? metricCache : createFragCache(setup.mix, undefined, setup.fillWeight, setup.fillTiesOnly);
   const rng = createRng(input.seed ^ 0x68e31da4);
   const classes = new Uint32Array(ledger.nodeCount);
   const scorer = scorerFor({
@@ -238,7 +248,7 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     maxGpus: 1,
   });
   const { scorer, offline } = chosen;
-  const setup: PlaceSetup = { input, coreNodes, candidates, mix: workloadMix(workload), fillWeight: chosen.fillWeight };
+  const setup: PlaceSetup = { input, coreNodes, candidates, mix: workloadMix(workload), fillWeight: chosen.fillWeight, fillTiesOnly: chosen.fillTiesOnly };
   const scorerFor = (ctx: BaselineContext): NodeScorer => (offline ? scorer : setupPolicy(input.policy, ctx).scorer);
   let result: { curves: Curves; failed: number; stats: TopologyStats; cache: { hits: number; misses: number; entries: number } };
   if (!offline) {

@@ -1,0 +1,125 @@
+/**
+ * F* as a tie-break only (`createFragCache(mix, _, w, true)`): FGD's binned F decides among
+ * nodes and F decides among share devices; F + w·F* orders only what F leaves tied.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { buildNvidiaNode, sharePod, wholePod } from './builders.js';
+import { createFragCache } from './frag-cache.js';
+import { compilePod, fitNode } from './fit.js';
+import { Ledger } from './ledger.js';
+import { createPolicyScorer } from './policy.js';
+import { scheduleOne } from './schedule.js';
+import { fragmentationAfter, fragmentationDelta } from './score-context.js';
+import { fgdBinnedScore } from './terms/fgd-term.js';
+import type { TaskClass } from './fragmentation.js';
+import type { PodRequest } from './request.js';
+
+const MIX: TaskClass[] = [
+  { cpuMilli: 10_000, deviceCount: 1, computeMilli: 1000, weight: 0.4 },
+  { cpuMilli: 6000, deviceCount: 1, computeMilli: 500, weight: 0.3 },
+  { cpuMilli: 2000, deviceCount: 1, computeMilli: 300, weight: 0.2 },
+  { cpuMilli: 16_000, deviceCount: 2, computeMilli: 1000, weight: 0.1 },
+];
+
+describe('createFragCache with fillTiesOnly', () => {
+  it('carries FGD\'s F over the same mix as its primary, only when the fill weight is > 0', () => {
+    const lex = createFragCache(MIX, 1000, 0.05, true);
+    expect(lex.fillWeight).toBe(0.05);
+    expect(lex.primary?.fillWeight).toBe(0);
+    expect(lex.primary?.mix).toBe(MIX);
+    expect(lex.primary?.primary).toBeUndefined();
+    expect(createFragCache(MIX, 1000, 0, true).primary).toBeUndefined();
+    expect(createFragCache(MIX, 1000, 0.05, false).primary).toBeUndefined();
+  });
+});
+
+describe('F* only breaks ties', () => {
+  it('sends a CPU-heavy share to the node whose CPU still feeds its GPUs when FGD ties', () => {
+    // as in fill-fragmentation.test.ts: FGD Δ −500 on both nodes (one bin, ties → a);
+    // Δ(F + 0.05·F*): a −575 (bin 36), b −525 (bin 37) → b.
+    const mix: TaskClass[] = [{ cpuMilli: 10_000, deviceCount: 1, computeMilli: 1000, weight: 1 }];
+    const ledger = Ledger.fromNodes([
+      buildNvidiaNode({ name: 'a', gpus: 3, cpuMilli: 30_000 }),
+      buildNvidiaNode({ name: 'b', gpus: 3, cpuMilli: 60_000 }),
+    ]);
+    const pod = { ...sharePod({ count: 1, computeMilli: 500 }), cpuMilli: 12_000 };
+    const r = scheduleOne(ledger, pod, 0, { fragCache: createFragCache(mix, undefined, 0.05, true) });
+    expect(r.ok && r.node).toBe('b');
+  });
+
+  const nodeArb = (name: string) =>
+    fc.record({ gpus: fc.integer({ min: 1, max: 8 }), cores: fc.integer({ min: 4, max: 128 }) }).map(({ gpus, cores }) =>
+      buildNvidiaNode({ name, gpus, cpuMilli: cores * 1000 }),
+    );
+  const podArb: fc.Arbitrary<PodRequest> = fc.oneof(
+    fc.record({ milli: fc.integer({ min: 50, max: 950 }), cores: fc.integer({ min: 0, max: 24 }) }).map(({ milli, cores }) => ({
+      ...sharePod({ count: 1, computeMilli: milli }),
+      cpuMilli: cores * 1000,
+    })),
+    fc.record({ n: fc.constantFrom(1, 2, 4), cores: fc.integer({ min: 0, max: 40 }) }).map(({ n, cores }) => ({ ...wholePod(n), cpuMilli: cores * 1000 })),
+  );
+  const scenario = fc.record({
+    nodes: fc.integer({ min: 2, max: 6 }).chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => nodeArb(`n${i}`)))),
+    before: fc.array(podArb, { maxLength: 25 }),
+    pod: podArb,
+    w: fc.constantFrom(0.05, 0.1, 0.5),
+  });
+
+  /** A ledger with the `before` pods placed by plain FGD. */
+  function ledgerAfter(nodes: readonly ReturnType<typeof buildNvidiaNode>[], before: readonly PodRequest[]): Ledger {
+    const ledger = Ledger.fromNodes(nodes);
+    const fgd = createFragCache(MIX, undefined, 0);
+    before.forEach((p, i) => {
+      const pod = { ...p, uid: `b${i}`, name: `b${i}` };
+      const r = scheduleOne(ledger, pod, i, { fragCache: fgd });
+      if (r.ok) ledger.reserve(pod.uid, r.placement);
+    });
+    return ledger;
+  }
+
+  it('the chosen node is in the best FGD bin (F + w·F* never overrides FGD)', () => {
+    const scorer = createPolicyScorer({ name: 'fgd-only', weights: { fgd: 1 } });
+    fc.assert(
+      fc.property(scenario, ({ nodes, before, pod, w }) => {
+        const ledger = ledgerAfter(nodes, before);
+        const lex = createFragCache(MIX, undefined, w, true);
+        const fgd = lex.primary;
+        if (fgd === undefined) throw new Error('no primary');
+        const cp = compilePod(ledger, pod);
+        let bestBin = -Infinity;
+        for (let i = 0; i < ledger.nodeCount; i++) {
+          const f = fitNode(ledger, i, cp, { fragCache: lex });
+          if (f.ok) bestBin = Math.max(bestBin, fgdBinnedScore(fragmentationDelta(ledger.view(i), pod, f.fit, fgd)));
+        }
+        const r = scheduleOne(ledger, pod, 0, { fragCache: lex, scorer });
+        if (!r.ok) {
+          expect(bestBin).toBe(-Infinity);
+          return;
+        }
+        expect(fgdBinnedScore(fragmentationDelta(ledger.view(r.fit.nodeIndex), pod, r.fit, fgd))).toBe(bestBin);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('the chosen share device leaves the same F as FGD\'s own pick', () => {
+    fc.assert(
+      fc.property(scenario, ({ nodes, before, pod, w }) => {
+        const ledger = ledgerAfter(nodes, before);
+        const lex = createFragCache(MIX, undefined, w, true);
+        const fgd = createFragCache(MIX, undefined, 0);
+        const cp = compilePod(ledger, pod);
+        for (let i = 0; i < ledger.nodeCount; i++) {
+          const a = fitNode(ledger, i, cp, { fragCache: lex });
+          const b = fitNode(ledger, i, cp, { fragCache: fgd });
+          expect(a.ok).toBe(b.ok);
+          if (!a.ok || !b.ok) continue;
+          const v = ledger.view(i);
+          expect(fragmentationAfter(v, pod, a.fit, fgd)).toBeCloseTo(fragmentationAfter(v, pod, b.fit, fgd), 9);
+        }
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
