@@ -12,7 +12,7 @@ import { createPolicyScorer } from './policy.js';
 import { scheduleOne } from './schedule.js';
 import { fragmentationAfter, fragmentationDelta } from './score-context.js';
 import { fgdBinnedScore } from './terms/fgd-term.js';
-import type { TaskClass } from './fragmentation.js';
+import { placementFragmentation, withHostScarcity, type TaskClass } from './fragmentation.js';
 import type { PodRequest } from './request.js';
 
 const MIX: TaskClass[] = [
@@ -121,5 +121,36 @@ describe('F* only breaks ties', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('withHostScarcity', () => {
+  const nodes = [
+    { model: 'T4', devices: 2, cpuMilli: 104_000 },
+    { model: 'G2', devices: 8, cpuMilli: 96_000 },
+    { model: 'G3', devices: 8, cpuMilli: 128_000 },
+  ];
+  it.each([
+    // 18 devices in all
+    { name: 'unconstrained 1-GPU: every node hosts it', t: { cpuMilli: 8000, deviceCount: 1, computeMilli: 1000 }, scale: 1 },
+    { name: 'T4 only: 2 of 18 devices', t: { cpuMilli: 4000, deviceCount: 1, computeMilli: 500, models: ['t4'] }, scale: 9 },
+    { name: '8 GPUs at 120 cores: only G3', t: { cpuMilli: 120_000, deviceCount: 8, computeMilli: 1000 }, scale: 18 / 8 },
+    { name: '4 GPUs: G2 and G3', t: { cpuMilli: 0, deviceCount: 4, computeMilli: 1000 }, scale: 18 / 16 },
+    { name: 'no host at all keeps 1', t: { cpuMilli: 0, deviceCount: 1, computeMilli: 1000, models: ['A100'] }, scale: 1 },
+  ])('$name → F* × $scale', ({ t, scale }) => {
+    const [scaled] = withHostScarcity([{ ...t, weight: 1 }], nodes);
+    expect(scaled?.fillScale).toBeCloseTo(scale, 12);
+    expect(scaled?.weight).toBe(1);
+  });
+
+  it('scales only the F* part of the placement measure', () => {
+    // T4-only 1-GPU class on a T4 node with 2 free GPUs and CPU for one copy: F = 0, F* = 1000
+    const t: TaskClass = { cpuMilli: 60_000, deviceCount: 1, computeMilli: 1000, models: ['T4'], weight: 1 };
+    const state = { model: 'T4', cpuMilli: 100_000, deviceFreeMilli: [1000, 1000] };
+    const [scaled] = withHostScarcity([t], nodes);
+    if (scaled === undefined) throw new Error('no class');
+    expect(placementFragmentation(state, [t], 0.05)).toBeCloseTo(0.05 * 1000, 9);
+    expect(placementFragmentation(state, [scaled], 0.05)).toBeCloseTo(0.05 * 9 * 1000, 9);
+    expect(placementFragmentation(state, [scaled], 0)).toBe(0);
   });
 });

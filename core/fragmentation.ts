@@ -16,6 +16,11 @@ export interface TaskClass {
   readonly models?: readonly string[];
   /** Probability p_m of this class in the mix; the weights of a mix sum to 1. */
   readonly weight: number;
+  /**
+   * Multiplier of this class's F* in `placementFragmentation` (default 1); `withHostScarcity`
+   * sets it to how scarce the class's hosts are (experimental, off in the default policy).
+   */
+  readonly fillScale?: number;
 }
 
 /** What fragmentation needs to know about a node: its free CPU and per-device free compute. */
@@ -124,8 +129,29 @@ export const DEFAULT_FILL_WEIGHT = 0.05;
 export function placementFragmentation(node: NodeFreeState, mix: readonly TaskClass[], fillWeight: number): number {
   if (fillWeight === 0) return nodeFragmentation(node, mix);
   let sum = 0;
-  for (const task of mix) sum += task.weight * (taskFragmentation(node, task) + fillWeight * taskFillFragmentation(node, task));
+  for (const task of mix) sum += task.weight * (taskFragmentation(node, task) + fillWeight * (task.fillScale ?? 1) * taskFillFragmentation(node, task));
   return sum;
+}
+
+/**
+ * The mix with each class's F* scaled by the scarcity of its hosts: fillScale = all devices of
+ * the cluster / devices on the nodes that could host one pod of the class when empty (model
+ * allowed, enough devices and CPU); 1 for a class every node can host, and for a class no
+ * node can host. `nodes`: model, device count and CPU of every node.
+ */
+export function withHostScarcity(
+  mix: readonly TaskClass[],
+  nodes: readonly { readonly model: string; readonly devices: number; readonly cpuMilli: number }[],
+): TaskClass[] {
+  let total = 0;
+  for (const n of nodes) total += n.devices;
+  return mix.map((task) => {
+    let hosts = 0;
+    for (const n of nodes) {
+      if (modelAllowed(task, n.model) && n.devices >= task.deviceCount && n.cpuMilli >= task.cpuMilli) hosts += n.devices;
+    }
+    return { ...task, fillScale: hosts > 0 && total > 0 ? total / hosts : 1 };
+  });
 }
 
 /** The shape of a pod for grouping into task classes (weight is computed). */

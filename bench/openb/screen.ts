@@ -26,6 +26,7 @@ import {
   scheduleOne,
   type FragCache,
   type NodeScorer,
+  withHostScarcity,
 } from '../../core/index.js';
 import { loadInputs, parseSeeds } from './driver.js';
 import { toCoreNode, toPodRequest } from './cluster.js';
@@ -42,6 +43,7 @@ const { values } = parseArgs({
     workload: { type: 'string', default: 'default' },
     'trace-dir': { type: 'string', default: join(SHARED_TRACES, 'alibaba-gpu-v2023-openb') },
     diag: { type: 'boolean', default: false },
+    scarcity: { type: 'boolean', default: false },
     variant: { type: 'string', default: 'sum' },
     picker: { type: 'string', default: 'fill' },
   },
@@ -55,6 +57,11 @@ const mean = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0) / 
 
 /** Share-device picker measure: F + W·F* ('fill'), F ('f'), F then F* ('lex': F + 1e-7·F*). */
 function pickerCache(picker: string, mix: ReturnType<typeof workloadMix>, fill: number): FragCache {
+  if ((values.variant as string) === 'hybrid') {
+    // F* of scarce-host classes beyond scale 1 decides with F; the whole scaled F* breaks ties
+    const excess = mix.map((t) => ({ ...t, fillScale: Math.max(0, (t.fillScale ?? 1) - 1) }));
+    return { ...createFragCache(mix, undefined, fill), primary: createFragCache(excess, undefined, fill) };
+  }
   if ((values.variant as string) === 'core-lex') return createFragCache(mix, undefined, fill, true);
   if (picker === 'fill') return createFragCache(mix, undefined, fill);
   if (picker === 'f') return createFragCache(mix, undefined, 0);
@@ -71,7 +78,7 @@ function pickerCache(picker: string, mix: ReturnType<typeof workloadMix>, fill: 
  */
 function variantScorer(variant: string, mix: ReturnType<typeof workloadMix>, fill: number): NodeScorer {
   const base = createPolicyScorer(DEFAULT_POLICY);
-  if (variant === 'sum' || variant === 'core-lex') return base;
+  if (variant === 'sum' || variant === 'core-lex' || variant === 'hybrid') return base;
   const cacheF = createFragCache(mix, undefined, 0);
   const cacheW = createFragCache(mix, undefined, fill);
   const eps = 1e-3;
@@ -102,7 +109,9 @@ for (const fill of (values.fill as string).split(',').map(Number)) {
     const candidates = shuffled(coreNodes.map((n) => n.name), createRng(seed ^ 0x2545f491));
     const pods = prepareWorkload(inputs.pods, capacity, 1.3, seed);
     const ledger = Ledger.fromNodes(coreNodes);
-    const mix = workloadMix(pods);
+    const typical = workloadMix(pods);
+    // --scarcity: each class's F* scaled by all GPUs / GPUs of the models it allows
+    const mix = values.scarcity ? withHostScarcity(typical, inputs.nodes.map((n) => ({ model: n.model, devices: n.gpuCount, cpuMilli: n.cpuMilli }))) : typical;
     const options = {
       scorer: variantScorer(values.variant as string, mix, fill),
       candidates,
@@ -135,7 +144,7 @@ for (const fill of (values.fill as string).split(',').map(Number)) {
     const u = (k: number): number => (sums[k] as [number, number])[0] / Math.max(1, (sums[k] as [number, number])[1]);
     at100.push(u(100));
     at95.push(u(95));
-    let line = `${values.variant}/${values.picker} fill ${fill} ${workload} seed ${seed}: unallocated @95 ${u(95).toFixed(3)} @100 ${u(100).toFixed(3)}; failed GPUs by 100 %: ${JSON.stringify(failed)}`;
+    let line = `${values.variant}/${values.picker}${values.scarcity ? '/scarcity' : ''} fill ${fill} ${workload} seed ${seed}: unallocated @95 ${u(95).toFixed(3)} @100 ${u(100).toFixed(3)}; failed GPUs by 100 %: ${JSON.stringify(failed)}`;
     if (values.diag) {
       const lone = new Map<number, number>();
       let partialLeft = 0;
@@ -159,5 +168,5 @@ for (const fill of (values.fill as string).split(',').map(Number)) {
     }
     console.log(line);
   }
-  console.log(`${values.variant}/${values.picker} fill ${fill} ${workload}: mean unallocated @95 ${mean(at95).toFixed(3)} @100 ${mean(at100).toFixed(3)} over ${at100.length} seeds`);
+  console.log(`${values.variant}/${values.picker}${values.scarcity ? '/scarcity' : ''} fill ${fill} ${workload}: mean unallocated @95 ${mean(at95).toFixed(3)} @100 ${mean(at100).toFixed(3)} over ${at100.length} seeds`);
 }

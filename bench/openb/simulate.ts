@@ -20,6 +20,7 @@ import {
   type NodeScorer,
   type PodRequest,
   type TaskClass,
+  withHostScarcity,
 } from '../../core/index.js';
 import {
   bestFitScorer,
@@ -44,10 +45,11 @@ import { podGpuMilli, prepareWorkload } from './tune.js';
  * Policies the simulator knows: ours, its topology-off variant, ours without fill
  * fragmentation (F* weight 0: the binned FGD term + interconnect, the policy before F*),
  * ours with F* only breaking ties inside FGD's bins (`tessera-lex`) or added to F
- * (`tessera-sum`, F + DEFAULT_FILL_WEIGHT·F* scored in FGD's bins),
+ * (`tessera-sum`, F + DEFAULT_FILL_WEIGHT·F* scored in FGD's bins), either with each class's
+ * F* scaled by the scarcity of its hosts (`-scarce`, core `withHostScarcity`),
  * the FGD baselines, two offline references (sorted, full knowledge).
  */
-export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'tessera-nofill', 'tessera-lex', 'tessera-sum', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd', 'fgd-decreasing'] as const;
+export const POLICY_NAMES = ['tessera', 'tessera-notopo', 'tessera-nofill', 'tessera-lex', 'tessera-sum', 'tessera-scarce', 'tessera-lex-scarce', 'random', 'dotprod', 'clustering', 'packing', 'bestfit', 'fgd', 'ffd', 'fgd-decreasing'] as const;
 export type PolicyName = (typeof POLICY_NAMES)[number];
 
 export function parsePolicyList(text: string): PolicyName[] {
@@ -102,6 +104,8 @@ interface PolicySetup {
   readonly fillWeight: number;
   /** F* only breaks ties (`createFragCache`'s fillTiesOnly); default: core's default. */
   readonly fillTiesOnly?: boolean;
+  /** The policy's mix scales F* by host scarcity (`withHostScarcity`). */
+  readonly hostScarcity?: boolean;
 }
 
 function setupPolicy(name: PolicyName, ctx: BaselineContext): PolicySetup {
@@ -116,6 +120,10 @@ function setupPolicy(name: PolicyName, ctx: BaselineContext): PolicySetup {
       return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-lex' }), offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: true };
     case 'tessera-sum':
       return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-sum' }), offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: false };
+    case 'tessera-scarce':
+      return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-scarce' }), offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: false, hostScarcity: true };
+    case 'tessera-lex-scarce':
+      return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-lex-scarce' }), offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: true, hostScarcity: true };
     case 'tessera-nofill':
       return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-nofill' }), offline: false, fillWeight: 0 };
     case 'random':
@@ -171,6 +179,8 @@ interface PlaceSetup {
   /** F* weight of the policy's fragmentation cache (the metric always uses FGD's F). */
   readonly fillWeight: number;
   readonly fillTiesOnly: boolean | undefined;
+  /** The policy's mix (F* scaled by host scarcity where the policy asks for it). */
+  readonly policyMix: readonly TaskClass[];
 }
 
 /** Place `order` one pod at a time on an empty cluster; a sample after every attempt. */
@@ -180,7 +190,7 @@ function placeSequence(setup: PlaceSetup, order: readonly OpenbPod[], scorerFor:
   // The metric is FGD's F (fill weight 0); the policy sees its own measure.
   const metricCache: FragCache = createFragCache(setup.mix, undefined, 0);
   const fragCache: FragCache =
-    setup.fillWeight === 0 ? metricCache : createFragCache(setup.mix, undefined, setup.fillWeight, setup.fillTiesOnly);
+    setup.fillWeight === 0 ? metricCache : createFragCache(setup.policyMix, undefined, setup.fillWeight, setup.fillTiesOnly);
   const rng = createRng(input.seed ^ 0x68e31da4);
   const classes = new Uint32Array(ledger.nodeCount);
   const scorer = scorerFor({
@@ -248,7 +258,10 @@ export function runSimulation(input: SimulationInput): SimulationResult {
     maxGpus: 1,
   });
   const { scorer, offline } = chosen;
-  const setup: PlaceSetup = { input, coreNodes, candidates, mix: workloadMix(workload), fillWeight: chosen.fillWeight, fillTiesOnly: chosen.fillTiesOnly };
+  const mix = workloadMix(workload);
+  const policyMix =
+    chosen.hostScarcity === true ? withHostScarcity(mix, input.nodes.map((n) => ({ model: n.model, devices: n.gpuCount, cpuMilli: n.cpuMilli }))) : mix;
+  const setup: PlaceSetup = { input, coreNodes, candidates, mix, fillWeight: chosen.fillWeight, fillTiesOnly: chosen.fillTiesOnly, policyMix };
   const scorerFor = (ctx: BaselineContext): NodeScorer => (offline ? scorer : setupPolicy(input.policy, ctx).scorer);
   let result: { curves: Curves; failed: number; stats: TopologyStats; cache: { hits: number; misses: number; entries: number } };
   if (!offline) {
