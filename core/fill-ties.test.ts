@@ -32,6 +32,21 @@ describe('createFragCache with fillTiesOnly', () => {
     expect(createFragCache(MIX, 1000, 0, true).primary).toBeUndefined();
     expect(createFragCache(MIX, 1000, 0.05, false).primary).toBeUndefined();
   });
+
+  it('with host scarcity, the primary adds the F* of scarce classes by their excess scale', () => {
+    const mix: TaskClass[] = [
+      { cpuMilli: 0, deviceCount: 1, computeMilli: 1000, weight: 0.5, fillScale: 1 },
+      { cpuMilli: 0, deviceCount: 1, computeMilli: 500, models: ['T4'], weight: 0.5, fillScale: 4 },
+    ];
+    const lex = createFragCache(mix, 1000, 0.05, true);
+    expect(lex.primary?.fillWeight).toBe(0.05);
+    expect(lex.primary?.mix.map((t) => t.fillScale)).toEqual([0, 3]);
+    // T4 node, free [1000, 700]: F = 0.5·700 (1000s strand the 700) + 0.5·0 = 350;
+    // F* (T4 class) = 1700 − 3 copies·500 = 200, excess scale 3 → 350 + 0.05·0.5·3·200 = 365
+    // (the 1000 class, scale 1, adds no F* to the primary)
+    const state = { model: 'T4', cpuMilli: 64_000, deviceFreeMilli: [1000, 700] };
+    expect(placementFragmentation(state, lex.primary?.mix ?? [], 0.05)).toBeCloseTo(365, 9);
+  });
 });
 
 describe('F* only breaks ties', () => {

@@ -129,9 +129,11 @@ export interface FragCache {
   readonly fillWeight: number;
   /**
    * Set when F* only breaks ties (`createFragCache(…, fillTiesOnly = true)`, fillWeight > 0):
-   * the cache of FGD's F over the same mix (fill weight 0). Scorers and pickers then decide on
-   * this cache's F first and use this cache's measure F + fillWeight · F* only among nodes in
-   * one FGD bin and devices with equal F (`fgdTerm`, `pickLeastFragmentation`).
+   * the cache of FGD's F over the same mix (fill weight 0) — or, when classes carry a
+   * `fillScale` above 1 (`withHostScarcity`), F + fillWeight · Σ p_m (fillScale_m − 1) F*_m:
+   * the scarce classes' extra F* decides with F. Scorers and pickers decide on the primary
+   * first and use this cache's measure only among nodes in one FGD bin and devices with equal
+   * primary (`fgdTerm`, `pickLeastFragmentation`).
    */
   readonly primary?: FragCache;
   readonly memo: FragMemo;
@@ -156,7 +158,11 @@ export function createFragCache(
   if (!Number.isFinite(fillWeight) || fillWeight < 0) throw new ConfigError('fillWeight', `expected a finite number ≥ 0, got ${fillWeight}`);
   const cache: FragCache = { mix, fillWeight, memo: new FragMemo(), maxEntries, hits: 0, misses: 0 };
   if (!fillTiesOnly || fillWeight === 0) return cache;
-  return { ...cache, primary: createFragCache(mix, maxEntries, 0, false) };
+  // The primary measure: F, plus the F* of classes scaled above 1 (`withHostScarcity`) by
+  // their excess scale only — so a plain mix gives FGD's F exactly.
+  const excess = mix.map((t) => ({ ...t, fillScale: Math.max(0, (t.fillScale ?? 1) - 1) }));
+  const scarce = excess.some((t) => t.fillScale > 0);
+  return { ...cache, primary: createFragCache(scarce ? excess : mix, maxEntries, scarce ? fillWeight : 0, false) };
 }
 
 const sortScratch: number[] = [];
