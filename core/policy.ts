@@ -48,6 +48,11 @@ export interface PolicyConfig {
  *   unplaced earlier (5.7 vs 5.1 % at 95 % arrived). Earlier, without F* (seed 42): continuous
  *   `fragmentation` term 5.63 %, + binpack 0.05 4.91 %, binned + binpack 0.005 4.79 %:
  *   packing inside a bin hurts, so `binpack` stays 0.
+ * - Not default yet: `createFragCache(withHostScarcity(mix, nodes), _, w, true)` (FGD's F plus
+ *   the extra F* of classes with scarce hosts decides, F + w·F* only breaks ties; simulator
+ *   `tessera-lex-scarce`) is at or below published FGD on all nine published openb workloads
+ *   (default 4.40 %, multigpu40 3.06 vs 3.09, gpuspec25 5.94 vs 6.09; bench/RESULTS.md "third
+ *   pass"), but needs the node list where the extender builds its mix.
  * - `interconnect` 0.5: for multi-device whole jobs a better-connected set outweighs up to
  *   ~50 fragmentation bins (a NV2 pair vs a SYS pair is (12 − 1)/28 × 0.5 ≈ 0.2).
  * Zero weights are listed to show the knobs.
