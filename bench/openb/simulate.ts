@@ -8,6 +8,7 @@ import {
   createFragCache,
   createPolicyScorer,
   createScheduleCache,
+  DEFAULT_FILL_TIES_ONLY,
   DEFAULT_FILL_WEIGHT,
   DEFAULT_POLICY,
   fragmentationBefore,
@@ -111,10 +112,11 @@ interface PolicySetup {
 function setupPolicy(name: PolicyName, ctx: BaselineContext): PolicySetup {
   switch (name) {
     case 'tessera':
-      return { scorer: createPolicyScorer(DEFAULT_POLICY), offline: false, fillWeight: DEFAULT_FILL_WEIGHT };
+      // The extender's policy: FGD's F (+ scarce classes' excess F*) decides, F + w·F* breaks ties.
+      return { scorer: createPolicyScorer(DEFAULT_POLICY), offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: DEFAULT_FILL_TIES_ONLY, hostScarcity: true };
     case 'tessera-notopo': {
       const base = createPolicyScorer({ name: 'tessera-notopo', weights: { ...DEFAULT_POLICY.weights, interconnect: 0 } });
-      return { scorer: { ...base, pickWholeSet: (_v, free, count) => lowestBits(free, count) }, offline: false, fillWeight: DEFAULT_FILL_WEIGHT };
+      return { scorer: { ...base, pickWholeSet: (_v, free, count) => lowestBits(free, count) }, offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: DEFAULT_FILL_TIES_ONLY, hostScarcity: true };
     }
     case 'tessera-lex':
       return { scorer: createPolicyScorer({ ...DEFAULT_POLICY, name: 'tessera-lex' }), offline: false, fillWeight: DEFAULT_FILL_WEIGHT, fillTiesOnly: true };

@@ -23,6 +23,7 @@ import {
   maxPolicyScore,
   podShapeKey,
   typicalTaskClasses,
+  withHostScarcity,
   type CompiledPod,
   type Decision,
   type FragCache,
@@ -94,6 +95,13 @@ export class Judgement {
   }
 }
 
+/** What host scarcity needs of a node: its device model, device count and CPU. */
+export interface HostShape {
+  readonly model: string;
+  readonly devices: number;
+  readonly cpuMilli: number;
+}
+
 export class CorePlacement implements PlacementPort {
   private fragCache: FragCache | undefined;
   private readonly memos = new Map<number, OptionMemo>();
@@ -107,9 +115,14 @@ export class CorePlacement implements PlacementPort {
 
   constructor(private readonly shapesPerNode = DEFAULT_SHAPES_PER_NODE) {}
 
-  /** Set the workload mix FGD scores against (typical shapes of the pods running now). */
-  setWorkload(shapes: readonly TaskShape[]): void {
-    const mix = typicalTaskClasses(shapes);
+  /**
+   * Set the workload mix FGD scores against (typical shapes of the pods running now), each
+   * class's fill fragmentation scaled by how few of the cluster's devices could host it
+   * (`withHostScarcity` over `nodes`: model, device count, CPU), as the simulator's `tessera`.
+   */
+  setWorkload(shapes: readonly TaskShape[], nodes: readonly HostShape[] = []): void {
+    const typical = typicalTaskClasses(shapes);
+    const mix = nodes.length === 0 ? typical : withHostScarcity(typical, nodes);
     // An unchanged mix keeps its cache (and the placement memo, which a new one would reset).
     const key = JSON.stringify(mix);
     if (key === this.mixKey) return;
@@ -180,6 +193,11 @@ export class CorePlacement implements PlacementPort {
       this.reasonIds.set(key, id);
     }
     return id;
+  }
+
+  /** The fragmentation cache decisions use now (its mix is the workload mix); for tests and the admin view. */
+  get currentFragCache(): FragCache | undefined {
+    return this.fragCache;
   }
 
   private options(oc: number): PlacementOptions {

@@ -88,7 +88,13 @@ export function createService(opts: ServiceOptions): Service {
   });
   let workloadTimer: NodeJS.Timeout | null = null;
   const refreshWorkload = (): void => {
-    placement.setWorkload([...state.holdings.values()].map((h) => shapeOf(h.request)));
+    const hosts: { model: string; devices: number; cpuMilli: number }[] = [];
+    for (const e of state.nodes.values()) {
+      const n = e.node;
+      if (n.devices.length === 0) continue;
+      hosts.push({ model: (n.devices[0] as { model: string }).model, devices: n.devices.length, cpuMilli: n.cpuMilli });
+    }
+    placement.setWorkload([...state.holdings.values()].map((h) => shapeOf(h.request)), hosts);
   };
   return {
     state,
