@@ -37,22 +37,21 @@ export interface PolicyConfig {
 /**
  * The production policy, used by the extender and by the simulator as `tessera`.
  * - `fgd` (binned FGD score ⌊100·σ(Δ/1000)⌋/100) decides among nodes for the workload mix.
- *   Δ is the change of the fragmentation cache's measure (`FragCache`, default
- *   `createFragCache(mix)`): FGD's F_n(M) + DEFAULT_FILL_WEIGHT × fill fragmentation F*
- *   (`placementFragmentation`, core/fragmentation.ts) — F* also counts the GPU compute a node's
- *   CPU can no longer feed and share slack, which FGD's "does one more task fit" misses. The
- *   default share picker minimises the same measure.
- * - Measured on openb (bench/RESULTS.md "Placement quality on openb", unallocated GPUs at
- *   100 % arrived, mean of seeds 42–51): default trace 4.43 % with F* (weight 0.05) vs 4.74 %
- *   for FGD's F alone (published FGD 4.77 %); weight 0.1 gave 4.26 % but left 8-GPU pods
- *   unplaced earlier (5.7 vs 5.1 % at 95 % arrived). Earlier, without F* (seed 42): continuous
- *   `fragmentation` term 5.63 %, + binpack 0.05 4.91 %, binned + binpack 0.005 4.79 %:
- *   packing inside a bin hurts, so `binpack` stays 0.
- * - Not default yet: `createFragCache(withHostScarcity(mix, nodes), _, w, true)` (FGD's F plus
- *   the extra F* of classes with scarce hosts decides, F + w·F* only breaks ties; simulator
- *   `tessera-lex-scarce`) is at or below published FGD on all nine published openb workloads
- *   (default 4.40 %, multigpu40 3.06 vs 3.09, gpuspec25 5.94 vs 6.09; bench/RESULTS.md "third
- *   pass"), but needs the node list where the extender builds its mix.
+ *   Δ is the change of the fragmentation cache's measure (`FragCache`). The extender (and the
+ *   simulator's `tessera`) build it as `createFragCache(withHostScarcity(mix, nodes))` with
+ *   `DEFAULT_FILL_TIES_ONLY`: FGD's F_n(M), plus the extra fill fragmentation F* of classes
+ *   that few of the cluster's devices can host (scale = all devices / devices that could host
+ *   the class, by model, device count and CPU), decides the bin; F + DEFAULT_FILL_WEIGHT · F*
+ *   (`placementFragmentation`, core/fragmentation.ts) orders nodes inside a bin and share
+ *   devices of equal primary. F* counts the GPU compute a node's CPU can no longer feed and
+ *   share slack, which FGD's "does one more task fit" misses.
+ * - Measured on openb (bench/RESULTS.md "Placement quality on openb", second and third pass;
+ *   unallocated GPUs at 100 % arrived, mean of seeds 42–51): default trace 4.40 % vs 4.74 %
+ *   for FGD's F alone (published FGD 4.77 %), and at or below published FGD on all nine
+ *   published workloads. F + 0.05·F* inside FGD's bins gave 4.43 % on default but lost to
+ *   FGD on multigpu40 and gpuspec25; weight 0.1 gave 4.26 % but left 8-GPU pods unplaced
+ *   earlier. Without F* (seed 42): continuous `fragmentation` term 5.63 %, + binpack 0.05
+ *   4.91 %, binned + binpack 0.005 4.79 %: packing inside a bin hurts, so `binpack` stays 0.
  * - `interconnect` 0.5: for multi-device whole jobs a better-connected set outweighs up to
  *   ~50 fragmentation bins (a NV2 pair vs a SYS pair is (12 − 1)/28 × 0.5 ≈ 0.2).
  * Zero weights are listed to show the knobs.
