@@ -347,12 +347,19 @@ export class Extender {
     const modelRefused: [string, string][] = [];
     const modelOut = new Set<number>();
     if (queueModel !== null) {
+      // One token match per distinct device model, not per device of every candidate.
+      const seenModels = new Map<string, boolean>();
+      const modelIsQueues = (model: string): boolean => {
+        let ok = seenModels.get(model);
+        if (ok === undefined) seenModels.set(model, (ok = modelMatches(model, [queueModel])));
+        return ok;
+      };
       for (let j = 0; j < nKnown; j++) {
         const r = raw[j] as number;
         if (r !== r) continue;
         const nm = nodeOfJ(j);
         const devices = state.nodes.get(nm)?.node.devices ?? [];
-        if (devices.some((d) => modelMatches(d.model, [queueModel]))) continue;
+        if (devices.some((d) => modelIsQueues(d.model))) continue;
         modelOut.add(j);
         modelRefused.push([nm, `quota: the pod's queue holds quota for ${queueModel} only; this node has ${[...new Set(devices.map((d) => d.model))].join(', ') || 'no devices'}`]);
       }
