@@ -63,7 +63,6 @@ import {
   fitNode,
   placementFromDecision,
   type Node,
-  type NodeInventory,
   type PodRequest,
 } from '../core/index.js';
 import { MemoryCluster } from '../scheduler-extender/src/memory-cluster.js';
@@ -73,6 +72,7 @@ import { nodeEntryFrom } from '../scheduler-extender/src/inventory.js';
 import { translatePod } from '../scheduler-extender/src/translate.js';
 import { decisionAnnotations } from '../scheduler-extender/src/decision-codec.js';
 import { createRng } from './openb/rng.js';
+import { openbLikeNode } from './openb-like-node.js';
 import type { LoadgenJob, LoadgenResult } from './extender-loadgen.js';
 
 interface Args {
@@ -130,25 +130,12 @@ function rng(seed: number): () => number {
   return () => r.next();
 }
 
-const MODELS = ['G2', 'T4', 'G3', 'P100', 'V100M32', 'V100M16'];
-
-/** openb-like: 617×8, 518×2, 54×4, 24×1 GPUs of 1213 nodes. */
+/** openb-like nodes (bench/openb-like-node.ts). */
 function kubeNodes(count: number, random: () => number): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
   for (let i = 0; i < count; i++) {
-    const r = random();
-    const gpus = r < 617 / 1213 ? 8 : r < 1135 / 1213 ? 2 : r < 1189 / 1213 ? 4 : 1;
-    const model = MODELS[Math.floor(random() * MODELS.length)] as string;
-    const name = `node-${i}`;
-    const nv = model.startsWith('V100');
-    const inv: NodeInventory = {
-      version: 1,
-      vendor: 'nvidia',
-      devices: Array.from({ length: gpus }, (_, d) => ({ id: `GPU-${i}-${d}`, index: d, model, memoryMiB: 32768, numa: d < gpus / 2 ? 0 : 1, health: 'healthy' as const })),
-      topology: gpus === 1 ? { kind: 'none' } : { kind: 'nvlink', links: Array.from({ length: gpus }, (_, x) => Array.from({ length: gpus }, (_, y) => (x === y ? 'X' : nv && Math.floor(x / 4) === Math.floor(y / 4) ? 'NV2' : Math.floor(x / 4) === Math.floor(y / 4) ? 'PIX' : 'SYS'))) },
-      slotsPerDevice: 10,
-    };
-    out.push({ metadata: { name, labels: {}, annotations: { [NODE_INVENTORY]: JSON.stringify(inv) } }, status: { allocatable: { cpu: gpus === 8 ? '96' : '64', memory: '384Gi' } } });
+    const { inventory, cpu } = openbLikeNode(i, random);
+    out.push({ metadata: { name: `node-${i}`, labels: {}, annotations: { [NODE_INVENTORY]: JSON.stringify(inventory) } }, status: { allocatable: { cpu, memory: '384Gi' } } });
   }
   return out;
 }

@@ -16,13 +16,14 @@ import http from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
-import { Ledger, NODE_INVENTORY, buildDecision, compilePod, fitNode, placementFromDecision, type NodeInventory } from '../core/index.js';
+import { Ledger, NODE_INVENTORY, buildDecision, compilePod, fitNode, placementFromDecision } from '../core/index.js';
 import { KubeClient, connectionFrom } from '../scheduler-extender/src/kube-client.js';
 import { createService } from '../scheduler-extender/src/service.js';
 import { nodeEntryFrom } from '../scheduler-extender/src/inventory.js';
 import { translatePod } from '../scheduler-extender/src/translate.js';
 import { decisionAnnotations } from '../scheduler-extender/src/decision-codec.js';
 import { createRng } from './openb/rng.js';
+import { openbLikeNode } from './openb-like-node.js';
 
 interface Args {
   nodes: number;
@@ -57,26 +58,14 @@ function parseArgs(argv: string[]): Args {
   return a;
 }
 
-const MODELS = ['G2', 'T4', 'G3', 'P100', 'V100M32', 'V100M16'];
-
 function kubeNode(i: number, random: () => number): Record<string, unknown> {
-  const r = random();
-  const gpus = r < 617 / 1213 ? 8 : r < 1135 / 1213 ? 2 : r < 1189 / 1213 ? 4 : 1;
-  const model = MODELS[Math.floor(random() * MODELS.length)] as string;
-  const nv = model.startsWith('V100');
-  const inv: NodeInventory = {
-    version: 1,
-    vendor: 'nvidia',
-    devices: Array.from({ length: gpus }, (_, d) => ({ id: `GPU-${i}-${d}`, index: d, model, memoryMiB: 32768, numa: d < gpus / 2 ? 0 : 1, health: 'healthy' as const })),
-    topology: gpus === 1 ? { kind: 'none' } : { kind: 'nvlink', links: Array.from({ length: gpus }, (_, x) => Array.from({ length: gpus }, (_, y) => (x === y ? 'X' : nv && Math.floor(x / 4) === Math.floor(y / 4) ? 'NV2' : Math.floor(x / 4) === Math.floor(y / 4) ? 'PIX' : 'SYS'))) },
-    slotsPerDevice: 10,
-  };
+  const { inventory: inv, cpu } = openbLikeNode(i, random);
   return {
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: `node-${i}`, uid: `node-uid-${i}`, resourceVersion: '1', labels: { 'kubernetes.io/hostname': `node-${i}`, 'kubernetes.io/os': 'linux' }, annotations: { [NODE_INVENTORY]: JSON.stringify(inv) } },
     spec: {},
-    status: { allocatable: { cpu: gpus === 8 ? '96' : '64', memory: '384Gi', pods: '110' }, capacity: { cpu: gpus === 8 ? '96' : '64', memory: '384Gi', pods: '110' } },
+    status: { allocatable: { cpu, memory: '384Gi', pods: '110' }, capacity: { cpu, memory: '384Gi', pods: '110' } },
   };
 }
 
