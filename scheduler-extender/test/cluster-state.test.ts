@@ -3,22 +3,13 @@
  * still explain every pod and rebuild the same grants, that a relist after lost events
  * releases the grants of pods deleted meanwhile, and the benchmark's non-retaining stand-in.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { MemoryCluster } from '../src/memory-cluster.js';
 import { whyView } from '../src/admin/views.js';
-import { cacheArgs, gpuInventory, kubeNode, kubePod, startHarness, type Harness } from './helpers.js';
+import { cacheArgs, gpuInventory, kubeNode, kubePod, trackedHarnesses, type Harness } from './helpers.js';
 
-const open: Harness[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
-
-async function harness(cluster?: MemoryCluster): Promise<Harness> {
-  const h = await startHarness(cluster ? { cluster } : {});
-  open.push(h);
-  return h;
-}
+const harness = trackedHarnesses();
 
 /** Filter + bind one pending pod through the verbs; returns the node it was bound to. */
 async function place(h: Harness, name: string, nodes: string[]): Promise<string | undefined> {
@@ -74,14 +65,12 @@ describe('ClusterState pod records', () => {
         }
         const grants = (h: Harness) => [...h.service.state.holdings].map(([uid, g]) => [uid, g.kind, JSON.stringify(g.decision.containers)]).sort();
         const before = grants(h1);
-        await h1.close();
-        open.splice(open.indexOf(h1), 1);
+        await harness.closeNow(h1);
         const h2 = await harness(h1.cluster);
         expect(grants(h2)).toEqual(before);
         expect(h2.service.state.pods.size).toBe(kinds.length);
         for (const rec of h2.service.state.pods.values()) expect(rec.raw === null).toBe(rec.meta.nodeName !== undefined);
-        await h2.close();
-        open.splice(open.indexOf(h2), 1);
+        await harness.closeNow(h2);
       }),
       { numRuns: 8 },
     );

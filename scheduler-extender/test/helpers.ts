@@ -1,4 +1,5 @@
 /** Builders and a loopback harness for the extender tests. */
+import { afterEach } from 'vitest';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -155,4 +156,30 @@ export async function startHarness(opts: { cluster?: MemoryCluster; clusterOptio
 /** Filter args in node-cache mode. */
 export function cacheArgs(pod: unknown, names: string[]): Record<string, unknown> {
   return { Pod: pod, Nodes: null, NodeNames: names };
+}
+
+/** A harness factory whose harnesses are closed after each test (or earlier with `closeNow`). */
+export interface TrackedHarnesses {
+  (cluster?: MemoryCluster): Promise<Harness>;
+  /** Close one harness now (a restart scenario) so the after-test sweep skips it. */
+  closeNow(h: Harness): Promise<void>;
+}
+
+/** `const harness = trackedHarnesses();` at file level, then `await harness()` inside tests. */
+export function trackedHarnesses(): TrackedHarnesses {
+  const open: Harness[] = [];
+  afterEach(async () => {
+    for (const h of open.splice(0)) await h.close();
+  });
+  const make = async (cluster?: MemoryCluster): Promise<Harness> => {
+    const h = await startHarness(cluster ? { cluster } : {});
+    open.push(h);
+    return h;
+  };
+  return Object.assign(make, {
+    async closeNow(h: Harness): Promise<void> {
+      await h.close();
+      open.splice(open.indexOf(h), 1);
+    },
+  });
 }

@@ -1,19 +1,9 @@
 /** Restart safety: a fresh service fed the same pod annotations rebuilds the same grants. */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { MemoryCluster } from '../src/memory-cluster.js';
-import { cacheArgs, gpuInventory, kubeNode, kubePod, startHarness, type Harness } from './helpers.js';
+import { cacheArgs, gpuInventory, kubeNode, kubePod, trackedHarnesses } from './helpers.js';
 
-const open: Harness[] = [];
-afterEach(async () => {
-  for (const h of open.splice(0)) await h.close();
-});
-
-async function harness(cluster?: MemoryCluster): Promise<Harness> {
-  const h = await startHarness(cluster ? { cluster } : {});
-  open.push(h);
-  return h;
-}
+const harness = trackedHarnesses();
 
 describe('restart', () => {
   it('rebuilds bound and decided-but-unbound grants from annotations, and double-books nothing', async () => {
@@ -32,8 +22,7 @@ describe('restart', () => {
     const { decisionAnnotations } = await import('../src/decision-codec.js');
     await h1.cluster.patchPodAnnotations('ml', 'c', decisionAnnotations(heldC!.decision));
     const before = [...h1.service.state.holdings].map(([uid, g]) => [uid, g.decision.containers[0]!.devices[0]!.id]).sort();
-    await h1.close();
-    open.splice(open.indexOf(h1), 1);
+    await harness.closeNow(h1);
 
     const h2 = await harness(h1.cluster); // same API server, fresh extender
     const after = [...h2.service.state.holdings].map(([uid, g]) => [uid, g.decision.containers[0]!.devices[0]!.id]).sort();
